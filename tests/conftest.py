@@ -1,0 +1,27 @@
+import os, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"   # present on the project's own machines only; tests using it skip otherwise
+
+# A tiny exp8 configuration that trains in seconds on 2 CPU cores
+TINY = ["--d_model", "64", "--n_layers", "2", "--attention_layers", "[1]", "--attn_heads", "4", "--gdn_heads", "2",
+        "--gdn_head_dim", "16", "--seq_len", "64", "--batch_size", "8", "--max_chars", "300000", "--vocab_size", "512",
+        "--warmup_steps", "4", "--eval_batches", "2", "--no_progress"]
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory):
+    "One tokenizer/token cache for the whole session, never the user's ~/.cache"
+    d = tmp_path_factory.mktemp("rnb_cache")
+    old = os.environ.get("REASONING_NB_CACHE")
+    os.environ["REASONING_NB_CACHE"] = str(d)
+    yield d
+    if old is None: os.environ.pop("REASONING_NB_CACHE", None)
+    else: os.environ["REASONING_NB_CACHE"] = old
+
+CLI = [sys.executable, "-c", "import sys; from reasoning_nb.train import train_exp8_cli; train_exp8_cli(sys.argv[1:])"]
+
+def run_cli(*args, check=True, **kw):
+    "Run `rnb-train-exp8` in a subprocess"
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, check=check, **kw)

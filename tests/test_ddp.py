@@ -1,0 +1,28 @@
+"DDP: 2 CPU processes (gloo) train exactly like 1 process with the same global batch."
+import os, subprocess, sys
+import numpy as np
+from reasoning_nb.metrics import read_jsonl
+from conftest import TINY, run_cli
+
+SCRIPT = "import sys; from reasoning_nb.train import train_exp8_cli; train_exp8_cli(sys.argv[1:])"
+
+def _curves(out):
+    recs = read_jsonl(out / "results" / "metrics_baseline.jsonl")
+    return np.array([r["loss"] for r in recs if "loss" in r]), np.array([r["val_loss"] for r in recs if "val_loss" in r])
+
+def test_ddp_two_processes_match_one(tmp_path):
+    args = [*TINY, "--steps", "8", "--ckpt_interval", "8", "--eval_interval", "4", "--batch_size", "8", "--device", "cpu"]
+    one = tmp_path / "one"
+    run_cli("--output_dir", one, *args)
+    script = tmp_path / "train.py"; script.write_text(SCRIPT)
+    two = tmp_path / "two"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        str(script), "--output_dir", str(two), *args], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    (t1, v1), (t2, v2) = _curves(one), _curves(two)
+    assert len(t1) == len(t2) == 8 and len(v1) == len(v2)
+    np.testing.assert_allclose(t2, t1, rtol=1e-5)   # same data, same math; only the reduction order differs
+    np.testing.assert_allclose(v2, v1, rtol=1e-5)
+    assert (two / "checkpoints_baseline" / "last.safetensors").exists()
+    assert not (two / "results" / "metrics_baseline.jsonl.tmp").exists()

@@ -1,0 +1,59 @@
+"The exp8 pipeline notebook under plain papermill: a short run, and one clear error for each kind of bad input."
+import json
+from pathlib import Path
+import papermill as pm
+import pytest
+from conftest import ROOT, TINY, run_cli
+
+NB = ROOT / "nbs" / "20_train_exp8.ipynb"
+SMALL = dict(d_model=64, n_layers=2, attention_layers=[1], attn_heads=4, gdn_heads=2, gdn_head_dim=16, seq_len=64,
+             batch_size=8, max_chars=300000, vocab_size=512, eval_batches=2, warmup_steps=4)
+
+def _run(tmp_path, **params):
+    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+
+def _error(tmp_path, **params) -> str:
+    with pytest.raises(pm.PapermillExecutionError) as e: _run(tmp_path, **params)
+    return f"{e.value.ename}: {e.value.evalue}"
+
+def test_papermill_short_run_writes_results(tmp_path):
+    out = tmp_path / "run"
+    _run(tmp_path, **SMALL, steps=30, eval_interval=15, ckpt_interval=15, output_dir=str(out))
+    res = json.loads((out / "results" / "training_results_baseline.json").read_text())
+    assert res["steps"] == 30 and res["config"]["model"]["d_model"] == 64 and res["config"]["train"]["lr"] == 2e-3
+    assert res["val_curve"][-1]["loss"] < res["val_curve"][0]["loss"]
+    assert (out / "results" / "training_curves_baseline.png").stat().st_size > 1000
+    assert (out / "checkpoints_baseline" / "best_model.safetensors").exists()
+    assert res["versions"]["torch"] and "git_commit" in res
+
+def test_unknown_parameter(tmp_path):
+    msg = _error(tmp_path, step=10)
+    assert "unknown parameter(s) ['step']" in msg
+
+def test_ill_typed_parameter(tmp_path):
+    assert "steps must be an int, got 'ten'" in _error(tmp_path, steps="ten")
+
+def test_bad_attention_indices(tmp_path):
+    assert "attention_layers indices [7] out of range for n_layers=4" in _error(tmp_path, attention_layers=[1, 7])
+    assert "attention_layers has duplicates [1]" in _error(tmp_path, attention_layers=[1, 1])
+
+def test_recursive_not_yet(tmp_path):
+    assert "recursive-reasoning issue" in _error(tmp_path, model_type="recursive", output_dir=str(tmp_path / "o"))
+
+def test_empty_dataset(tmp_path):
+    empty = tmp_path / "empty.txt"; empty.write_text("\n\n")
+    msg = _error(tmp_path, dataset=str(empty), output_dir=str(tmp_path / "o"))
+    assert "empty.txt" in msg and "no text" in msg.lower()
+
+def test_corrupted_and_mismatched_checkpoint(tmp_path):
+    out = tmp_path / "ck"
+    args = [a for a in TINY]
+    run_cli("--output_dir", out, *args, "--steps", 4, "--ckpt_interval", 4, "--eval_interval", 4)
+    p = {**SMALL, "steps": 4, "output_dir": str(out), "resume": True}
+    assert "model.d_model: checkpoint 64 != current 32" in _error(tmp_path, **{**p, "d_model": 32, "attn_heads": 2})
+    for f in ("last.safetensors", "last.prev.safetensors"):
+        f = out / "checkpoints_baseline" / f
+        if f.exists(): f.write_bytes(f.read_bytes()[:100])
+    msg = _error(tmp_path, **p)
+    assert "CheckpointError" in msg and "corrupted or truncated" in msg
