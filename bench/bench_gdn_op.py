@@ -5,7 +5,7 @@
 Reports the best of `--repeats` timed runs (after one warm-up) for the forward pass (no autograd) and for
 forward+backward (through the output and the final state). This is a benchmark, not a test.
 """
-import argparse, sys, time
+import argparse, os, sys, time
 from pathlib import Path
 import torch
 
@@ -35,9 +35,12 @@ def main(argv=None):
     p.add_argument("--recurrent-repeats", type=int, default=None, help="repeats for the slow loop (default: --repeats)")
     p.add_argument("--chunk-size", type=int, default=64)
     p.add_argument("--skip-recurrent", action="store_true", help="time only the fast backends")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     a = p.parse_args(argv)
+    if a.threads: torch.set_num_threads(a.threads)
     dev, dtype = torch.device(a.device), getattr(torch, a.dtype)
-    print(f"torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}, dtype {a.dtype}, "
+    load = f", load avg {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    print(f"torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}{load}, dtype {a.dtype}, "
           f"B={a.B} T={a.T} H={a.H} K={a.K} V={a.V} chunk_size={a.chunk_size}, best of {a.repeats}")
     backends = ([] if a.skip_recurrent else ["recurrent"]) + ["chunked"]
     if dev.type == "cuda" and gdn_backend(dev) == "fla": backends.append("fla")

@@ -38,8 +38,25 @@ def test_bad_attention_indices(tmp_path):
     assert "attention_layers indices [7] out of range for n_layers=4" in _error(tmp_path, attention_layers=[1, 7])
     assert "attention_layers has duplicates [1]" in _error(tmp_path, attention_layers=[1, 1])
 
-def test_recursive_not_yet(tmp_path):
-    assert "recursive-reasoning issue" in _error(tmp_path, model_type="recursive", output_dir=str(tmp_path / "o"))
+def test_bad_model_type(tmp_path):
+    assert "model_type must be one of ['baseline', 'recursive']" in _error(tmp_path, model_type="transformer", output_dir=str(tmp_path / "o"))
+
+def test_compare_writes_summary_that_agrees_with_result_files(tmp_path):
+    out = tmp_path / "cmp"
+    _run(tmp_path, **SMALL, steps=8, eval_interval=4, ckpt_interval=8, compare=True, H_cycles=1, L_cycles=1,
+         halt_max_steps=2, output_dir=str(out))
+    rd = out / "results"
+    s = json.loads((rd / "comparison_summary.json").read_text())
+    b, r = (json.loads((rd / f"training_results_{t}.json").read_text()) for t in ("baseline", "recursive"))
+    assert (rd / "comparison_plots.png").stat().st_size > 1000
+    for side, res in (("baseline", b), ("recursive", r)):
+        for k in ("final_val_loss", "best_val_loss", "train_time_s", "params", "tokens_seen", "flops_per_token"):
+            assert s[side][k] == res[k], (side, k)
+    assert s["loss_improvement_pct"] == 100 * (b["final_val_loss"] - r["final_val_loss"]) / b["final_val_loss"]
+    assert s["flops_per_token_ratio"] == r["flops_per_token"] / b["flops_per_token"] > 1
+    assert b["tokens_seen"] == r["tokens_seen"] == 8 * 8 * 64      # same token budget
+    assert r["steps"] >= b["steps"] and s["same_data"] and s["same_seed"]
+    assert set(s["act"]) == {"reasoning_steps", "halt_rate", "q_halt_mean", "q_continue_mean", "act_penalty"}
 
 def test_empty_dataset(tmp_path):
     empty = tmp_path / "empty.txt"; empty.write_text("\n\n")

