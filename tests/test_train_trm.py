@@ -46,6 +46,13 @@ def test_papermill_transformer_mlp_and_hrm(tmp_path):
         res = _check_outputs(out, f"maze_{model}", 6)
         assert res["final"]["steps"] == (1 if model == "transformer" else 2)
 
+def test_papermill_arc2_with_separate_H(tmp_path):
+    out = tmp_path / "o"
+    _run(tmp_path, task="arc2", separate_H=True, output_dir=str(out), max_tasks=2, n_aug=1,
+         **{**TINY, "steps": 2, "eval_interval": 2, "batch_size": 2, "eval_size": 0})
+    res = _check_outputs(out, "arc2_trm", 2)
+    assert "pass@1" in res["final"] and res["config"]["model"]["separate_H"] is True
+
 def test_unknown_and_bad_parameters(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['taks'\]"): _run(tmp_path, taks="maze")
     with pytest.raises(pm.PapermillExecutionError, match="task must be one of"): _run(tmp_path, task="chess")
