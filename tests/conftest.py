@@ -20,6 +20,13 @@ def cache_dir(tmp_path_factory):
     if old is None: os.environ.pop("REASONING_NB_CACHE", None)
     else: os.environ["REASONING_NB_CACHE"] = old
 
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    "A cache dir of the test's own (tests of data builders use it to start cold)"
+    d = tmp_path / "cache"
+    monkeypatch.setenv("REASONING_NB_CACHE", str(d))
+    return d
+
 CLI = [sys.executable, "-c", "import sys; from reasoning_nb.train import train_exp8_cli; train_exp8_cli(sys.argv[1:])"]
 
 def run_cli(*args, check=True, **kw):

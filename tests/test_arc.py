@@ -10,12 +10,7 @@ from reasoning_nb.puzzles.arc import (ARCAug, ARCConfig, ARCError, ARCSet, arc_c
                                       build_arc, decode_grid, encode_grid, load_arc_dir)
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    "Every test caches into its own temp dir"
-    d = tmp_path/"cache"
-    monkeypatch.setenv("REASONING_NB_CACHE", str(d))
-    return d
+pytestmark = pytest.mark.usefixtures("cache")   # every test caches into its own temp dir (conftest)
 
 
 def _task(seed: int, n_train: int = 2, n_test: int = 1) -> dict:

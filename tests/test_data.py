@@ -19,12 +19,7 @@ def _sentence(i: int, n: int = 12) -> str:
     return " ".join(WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(n)) + f" ({i})."
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    "Every test caches into its own temp dir"
-    d = tmp_path/"cache"
-    monkeypatch.setenv("REASONING_NB_CACHE", str(d))
-    return d
+pytestmark = pytest.mark.usefixtures("cache")   # every test caches into its own temp dir (conftest)
 
 
 def _cfg(dataset, **kw) -> DataConfig:

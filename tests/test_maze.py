@@ -12,11 +12,7 @@ from reasoning_nb.puzzles.maze import (GOAL, OPEN, PATH, START, WALL, MazeConfig
 from reasoning_nb.puzzles.sudoku import PuzzleSet, apply_transforms, invert_transforms, write_puzzle_csv
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    d = tmp_path/"cache"
-    monkeypatch.setenv("REASONING_NB_CACHE", str(d))
-    return d
+pytestmark = pytest.mark.usefixtures("cache")   # every test caches into its own temp dir (conftest)
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,7 @@ INKALA = "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...
 SOLUTION = "812753649943682175675491283154237896369845721287169534521974368438526917796318452"
 
 
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    "Every test caches into its own temp dir"
-    d = tmp_path/"cache"
-    monkeypatch.setenv("REASONING_NB_CACHE", str(d))
-    return d
+pytestmark = pytest.mark.usefixtures("cache")   # every test caches into its own temp dir (conftest)
 
 
 @pytest.fixture(scope="module")
