@@ -4,6 +4,7 @@ Modules:
 
 - `reasoning_nb.analysis.compare`: Validation loss against steps, wall time and training FLOPs, ACT statistics, and a summary JSON — regenerated from two result files at any time.
 - `reasoning_nb.data`: Text in, int32 token ids out: an offline default corpus, local files or HF datasets, a cached BPE or HF tokenizer, deterministic by-document splits, and stateless batches that are identical for 1 or N DDP processes.
+- `reasoning_nb.engine`: One loop for every model kind: parameter groups, the LR schedule, AMP, clipping, EMA, evaluation and the best model, atomic checkpoints with exact resume, DDP, JSON-lines metrics and a progress bar. A model kind plugs in a small `Task`.
 - `reasoning_nb.models.act`: Train a recursive reasoner one supervision step at a time, carrying its detached state across optimizer steps, and learn when to stop with a Q head (halt only, or halt + Q-learning continue).
 - `reasoning_nb.models.gdn`: Projections, short causal convolutions, decay and write-strength gates and a gated output norm around the gated delta rule; the same module on CPU (chunked PyTorch) and GPU (FLA kernels).
 - `reasoning_nb.models.puzzle`: `PuzzleModel` turns a puzzle row (token ids + puzzle id) into per-cell logits with a recursive reasoner (TRM or HRM, with deep supervision and halting) or a same-size transformer applied once, so one trainer serves all three.
