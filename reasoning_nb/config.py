@@ -76,6 +76,9 @@ def coerce(value: Any, tp: Any, name: str) -> Any:
     if origin is dict or tp is dict:
         if isinstance(value, dict): return value
         raise ConfigError(f"{name} must be a dict, got {value!r}")
+    if dataclasses.is_dataclass(tp) and isinstance(value, dict):     # a nested config given as a dict
+        try: return tp.from_dict(value)
+        except ConfigError as e: raise ConfigError(f"{name}.{e}") from None
     return value
 
 # %% ../nbs/00_config.ipynb #72045958
