@@ -3,6 +3,7 @@
 Modules:
 
 - `reasoning_nb.analysis.compare`: Validation loss against steps, wall time and training FLOPs, ACT statistics, and a summary JSON — regenerated from two result files at any time.
+- `reasoning_nb.analysis.tda`: Persistent homology (ripser) of the point cloud of per-token hidden states of a generated answer: H₀ persistence entropy (raw, normalised by its bound log(n−1), and at a matched number of points), H₁ bar count and total persistence; group comparisons with bootstrap CIs and AUROC; persistence-diagram and distribution plots.
 - `reasoning_nb.arith`: A seeded generator of integer word problems (several templates, 1-4 operations), GSM8K loaders (hub or local JSONL), a format-robust answer extractor and accuracy with a confidence interval.
 - `reasoning_nb.data`: Text in, int32 token ids out: an offline default corpus, local files or HF datasets, a cached BPE or HF tokenizer, deterministic by-document splits, and stateless batches that are identical for 1 or N DDP processes.
 - `reasoning_nb.engine`: One loop for every model kind: parameter groups, the LR schedule, AMP, clipping, EMA, evaluation and the best model, atomic checkpoints with exact resume, DDP, JSON-lines metrics and a progress bar. A model kind plugs in a small `Task`.
