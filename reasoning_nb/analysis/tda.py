@@ -30,8 +30,11 @@ def prepare_cloud(x, pca: int = 0) -> np.ndarray:
 # %% ../../nbs/31_tda.ipynb #d5ccaa5e
 def diagrams(x, pca: int = 0, maxdim: int = 1) -> list[np.ndarray]:
     "Persistence diagrams [H0 (finite bars), H1, ...] of the prepared cloud of x [n, d]"
+    import warnings
     from ripser import ripser
-    dgms = ripser(prepare_cloud(x, pca), maxdim=maxdim)["dgms"]
+    with warnings.catch_warnings():       # fewer points than dimensions is the normal case here, not a transposed input
+        warnings.filterwarnings("ignore", message="The input point cloud has more columns than rows")
+        dgms = ripser(prepare_cloud(x, pca), maxdim=maxdim)["dgms"]
     return [d[np.isfinite(d[:, 1])] for d in dgms]
 
 def persistence_entropy(dgm: np.ndarray) -> float:
