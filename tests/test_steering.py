@@ -177,10 +177,10 @@ def _error(tmp_path, **params) -> str:
 
 def test_pipeline_tiny_model(tmp_path, tiny_dir):
     out = tmp_path / "run"
-    _pm(tmp_path, model=str(tiny_dir), n_train=2, n_eval=2, max_new_tokens=6, probe_steps=2, steps=2, proj_dim=32, hidden=32,
+    _pm(tmp_path, model=str(tiny_dir), teacher=str(tiny_dir), n_train=2, n_eval=2, max_new_tokens=6, probe_steps=2, steps=2, proj_dim=32, hidden=32,
         matched_len=4, device="cpu", output_dir=str(out))
     r = json.loads((out / "results" / "steering_results.json").read_text())
-    assert r["n_layers"] == 4 and r["layer"] == 0 and r["accuracy"]["before"]["n"] == 2 and r["params"]["steps"] == 2
+    assert r["n_layers"] == 4 and r["layer"] == 0 and r["params"]["teacher"] == str(tiny_dir) and r["accuracy"]["before"]["n"] == 2 and r["params"]["steps"] == 2
     assert set(r["tda"]["correct_vs_wrong"]) >= {"h0_entropy", "h0_entropy_norm", "h0_entropy_matched", "h1_count"}
     assert (out / "checkpoints_steering" / "last.safetensors").exists()
 
