@@ -9,7 +9,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/steering.html.md"""
 
 # %% ../../nbs/17_steering.ipynb #60519927
 from __future__ import annotations
-import importlib.util, math, time
+import importlib.util, math, os, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +38,9 @@ def smollm2_gguf() -> Path:
 
 # %% ../../nbs/17_steering.ipynb #3b8acf1d
 def _cache_root() -> Path:
-    import os
     return Path(os.environ.get("REASONING_NB_CACHE") or "~/.cache/reasoning_nb").expanduser()
 
+# %% ../../nbs/17_steering.ipynb #bd2bace1
 def convert_gguf(gguf: Path) -> Path:
     "A safetensors copy of a GGUF model and tokenizer under the cache (made once)"
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -50,7 +50,7 @@ def convert_gguf(gguf: Path) -> Path:
     if (out / "config.json").exists(): return out
     q = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     plain = AutoModelForCausalLM.from_config(q.config); plain.load_state_dict(q.state_dict())
-    tmp = out.with_name(out.name + f".tmp-{__import__('os').getpid()}")
+    tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(tmp); plain.save_pretrained(tmp)
     tmp.rename(out)
     return out
@@ -184,6 +184,7 @@ class SteeringHook:
         y = y.to(h.dtype)
         return (y, *output[1:]) if isinstance(output, tuple) else y
 
+# %% ../../nbs/17_steering.ipynb #94179fe6
 @contextmanager
 def attached(model: nn.Module, layer: int, hook):
     "Register `hook` on decoder layer `layer` of `model` for the body; always removed"
@@ -227,6 +228,10 @@ class Generation:
     residuals: dict                    # layer -> [n_tokens, d] float32, the states that produced each answer token
     gates: torch.Tensor | None = None  # [n_tokens] gate values, with a controller
 
+@contextmanager
+def _null(): yield None
+
+# %% ../../nbs/17_steering.ipynb #4227b48f
 def generate_one(model, tok, prompt: str, max_new_tokens: int = 48, controller: SteeringController | None = None,
                  layer: int = 0, record: list[int] = ()) -> Generation:
     "Greedy answer to one prompt, optionally steered, with recorded residuals"
@@ -241,9 +246,6 @@ def generate_one(model, tok, prompt: str, max_new_tokens: int = 48, controller: 
     res = {l: torch.cat(v, 1)[0, P - 1:P - 1 + n].float().cpu() for l, v in rec.items()}
     gates = torch.cat(hook.gates, 1)[0, P - 1:P - 1 + n].cpu() if hook else None
     return Generation(tok.decode(new, skip_special_tokens=False), new, dt, res, gates)
-
-@contextmanager
-def _null(): yield None
 
 # %% ../../nbs/17_steering.ipynb #9565ee12
 class IdTokenizer:
@@ -290,6 +292,7 @@ def check_same_tokenizer(student_tok, teacher_tok):
         raise ConfigError(f"the teacher's tokenizer differs from the student's (vocabulary sizes {len(b)} and {len(a)}, "
                           f"{diff} differing entries); the KL needs one token space")
 
+# %% ../../nbs/17_steering.ipynb #75c32939
 @torch.no_grad()
 def distill_example(teacher, teacher_ids: list[int], student_ids: list[int], max_new_tokens: int, topk: int = 64,
                     eos: int | None = None) -> dict:
@@ -372,10 +375,12 @@ class CorrectnessProbe(nn.Module):
         self.controller, self.head = SteeringController(cfg), nn.Linear(cfg.hidden, 1)
     def forward(self, x): return self.head(self.controller.encode(x)[0])[..., 0]
 
+# %% ../../nbs/17_steering.ipynb #0baf09d2
 def encoder_state(probe: CorrectnessProbe) -> dict:
     "The probe's encoder weights, to start a `SteeringController` with"
     return {k: v for k, v in probe.controller.state_dict().items() if k.startswith(("proj.", "gru."))}
 
+# %% ../../nbs/17_steering.ipynb #a56a518c
 def pad_trajectories(xs: list[torch.Tensor], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
     "Right-padded [B, T, d] (truncated at max_len) and its validity mask [B, T]"
     T = min(max_len, max(len(x) for x in xs))
