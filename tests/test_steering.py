@@ -5,7 +5,7 @@ import numpy as np
 import papermill as pm
 import pytest
 import torch, torch.nn as nn
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from reasoning_nb.arith import extract_answer, read_gsm8k_jsonl, load_problems, gsm8k_gold
 from reasoning_nb.config import ConfigError
 from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, attached, recorded, decoder_layers,
@@ -119,7 +119,7 @@ def test_answer_extractor(text, want):
     assert extract_answer(text) == want
 
 def test_gsm8k_shared_file():
-    f = ROOT.parent / "shared" / "data" / "gsm8k" / "test.jsonl"
+    f = SHARED_DATA / "gsm8k" / "test.jsonl"
     if not f.exists(): pytest.skip("../shared/data/gsm8k/ is not on this machine")
     ps = read_gsm8k_jsonl(f)
     assert len(ps) == 1319 and ps[0].answer == 18.0 and ps[0].solution.endswith("The answer is 18.")
