@@ -42,7 +42,7 @@ def build_lm(variant: str, *, seq_len: int, tiny: bool):
 
 def lm_loss(model, x, y):
     "Training loss of the LM on tokens x: [B, T] with targets y: [B, T]"
-    return model(x, y)[1]
+    return model(x, y)
 
 def lm_flops_per_token(model, seq_len: int) -> float:
     from reasoning_nb.models.hybrid import flops_per_token
@@ -57,15 +57,19 @@ def build_gdn_layer(*, tiny: bool, backend: str = "auto"):
 def build_trm(*, tiny: bool):
     "The TRM Sudoku MLP-t model"
     from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig
-    kw = (dict(d_model=32, H_cycles=1, L_cycles=2, halt_max_steps=2, puzzle_emb_len=4, n_puzzles=8) if tiny else
-          dict(d_model=512, H_cycles=3, L_cycles=6, halt_max_steps=16, puzzle_emb_len=16, n_puzzles=1000))
-    return PuzzleModel(PuzzleModelConfig(model="trm", arch="mlp", n_layers=2, seq_len=81, vocab_size=11, **kw))
+    from reasoning_nb.models.recursion import RecursionConfig
+    from reasoning_nb.models.act import ACTConfig
+    H, L, N, kw = ((1, 2, 2, dict(d_model=32, puzzle_emb_len=4, n_puzzles=8)) if tiny else
+                   (3, 6, 16, dict(d_model=512, puzzle_emb_len=16, n_puzzles=1000)))
+    return PuzzleModel(PuzzleModelConfig(arch="mlp", n_layers=2, seq_len=81, vocab_size=11, **kw,
+                                         recursion=RecursionConfig(mode="trm", H_cycles=H, L_cycles=L),
+                                         act=ACTConfig(halt_max_steps=N)))
 
 def trm_step_loss(model, carry, batch):
     "One supervision step: (new carry, loss)"
     from reasoning_nb.models.act import act_loss
     carry, out = model(carry, batch)
-    return carry, act_loss(out, carry.data["labels"], cfg=model.cfg)[0]
+    return carry, act_loss(out, carry.data["labels"], cfg=model.act_cfg)[0]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Timing and helpers
@@ -216,7 +220,8 @@ def lm_throughput(a, dev, variant: str, B: int, T: int) -> dict:
     tps, peak = B * T / dt, peak_tflops(dev, a.peak_tflops)
     row = dict(variant=variant, B=B, T=T, step_ms=dt * 1e3, tokens_per_s=tps, peak_mem_GiB=peak_mem_gib(dev),
                params_M=sum(p.numel() for p in model.parameters()) / 1e6,
-               gdn_backend=next((b.mixer.backend(x) for b in model.blocks if b.kind == "gdn"), None))
+               gdn_backend=next((b.mixer.backend(torch.empty(0, device=dev, dtype=torch.bfloat16 if dev.type == "cuda" else torch.float32))
+                                 for b in model.backbone.blocks if b.kind == "gdn"), None))
     flops = lm_flops_per_token(model, T)
     row.update(tflops_per_s=flops * tps / 1e12, mfu=flops * tps / 1e12 / peak if peak else None)
     del model, opt

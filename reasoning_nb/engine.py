@@ -320,6 +320,7 @@ def save(run: Run, kind: str = "last"):
 def restore(run: Run, extend_steps: int = 0, stem=None):
     "Load checkpoint `stem` (default: the run's `last`) into `run`; the budget grows by `extend_steps`"
     stem = Path(stem) if stem is not None else run.ckpt("last")
+    if stem.suffix in (".pt", ".safetensors"): stem = stem.with_suffix("")     # a file of the pair names its stem
     p = ckpt_paths(stem)
     if not p["weights"].exists() and not p["prev_weights"].exists():
         raise CheckpointError(f"resume=True but there is no checkpoint at {stem}.* (train without resume first)")

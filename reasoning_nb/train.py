@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Optional
 import torch
 import torch.distributed as dist
-from fastcore.basics import patch
 from .config import Config, ConfigError, check, coerce, field_docs, cli_main
 from .engine import EngineConfig, OptimConfig, Task, fit
 from .torch_utils import versions, git_commit, resolve_output_dir
@@ -28,7 +27,7 @@ from .ops.gdn import gdn_backend
 
 # %% auto #0
 __all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'LMTask', 'RecursiveLMTask', 'Exp8Params', 'pad_vocab', 'lm_results', 'run_exp8',
-           'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
+           'unigram_loss', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
 class LMTask(Task):
@@ -177,32 +176,27 @@ class Exp8Params(Config):
     @property
     def total_steps(self) -> int: return self.steps or EXPERIMENT_STEPS[self.experiment]
 
-# %% ../nbs/19_train_lm.ipynb #c067ed70
-@patch
-def engine_config(self: Exp8Params) -> EngineConfig:
-    return EngineConfig(steps=self.total_steps, batch_size=self.batch_size, dtype=self.dtype, ema=self.ema,
-                        eval_interval=self.eval_interval, ckpt_interval=self.ckpt_interval, log_interval=self.log_interval,
-                        seed=self.seed, device=self.device, compile=self.compile,
-                        optim=OptimConfig(lr=self.lr, warmup_steps=self.warmup_steps))
+    def engine_config(self) -> EngineConfig:
+        return EngineConfig(steps=self.total_steps, batch_size=self.batch_size, dtype=self.dtype, ema=self.ema,
+                            eval_interval=self.eval_interval, ckpt_interval=self.ckpt_interval, log_interval=self.log_interval,
+                            seed=self.seed, device=self.device, compile=self.compile,
+                            optim=OptimConfig(lr=self.lr, warmup_steps=self.warmup_steps))
 
-@patch
-def data_config(self: Exp8Params) -> DataConfig:
-    return DataConfig(dataset=self.dataset, dataset_config=self.dataset_config or None, text_field=self.text_field,
-                      tokenizer=self.tokenizer, vocab_size=self.vocab_size, max_chars=self.max_chars or None)
+    def data_config(self) -> DataConfig:
+        return DataConfig(dataset=self.dataset, dataset_config=self.dataset_config or None, text_field=self.text_field,
+                          tokenizer=self.tokenizer, vocab_size=self.vocab_size, max_chars=self.max_chars or None)
 
-# %% ../nbs/19_train_lm.ipynb #ef3ea49b
-@patch
-def model_config(self: Exp8Params, model_type: str, vocab_size: int):
-    "HybridLMConfig for the baseline; RecursiveLMConfig (the same LM config nested) for the recursive mode"
-    lm = HybridLMConfig(vocab_size=vocab_size, d_model=self.d_model, n_layers=self.n_layers, attention_layers=self.attention_layers,
-                        attn_heads=self.attn_heads, gdn_heads=self.gdn_heads, gdn_head_dim=self.gdn_head_dim,
-                        max_seq_len=self.seq_len, tie_embeddings=self.tie_embeddings, embed_scale=self.embed_scale)
-    if model_type == "baseline": return lm
-    return RecursiveLMConfig(lm=lm, halt_margin=self.halt_margin,
-                             recursion=RecursionConfig(H_cycles=self.H_cycles, L_cycles=self.L_cycles, mode=self.mode,
-                                                       separate_H=self.separate_H),
-                             act=ACTConfig(halt_max_steps=self.halt_max_steps, act=self.act, q_continue=self.q_continue,
-                                           eval_halting=self.eval_halting))
+    def model_config(self, model_type: str, vocab_size: int):
+        "HybridLMConfig for the baseline; RecursiveLMConfig (the same LM config nested) for the recursive mode"
+        lm = HybridLMConfig(vocab_size=vocab_size, d_model=self.d_model, n_layers=self.n_layers, attention_layers=self.attention_layers,
+                            attn_heads=self.attn_heads, gdn_heads=self.gdn_heads, gdn_head_dim=self.gdn_head_dim,
+                            max_seq_len=self.seq_len, tie_embeddings=self.tie_embeddings, embed_scale=self.embed_scale)
+        if model_type == "baseline": return lm
+        return RecursiveLMConfig(lm=lm, halt_margin=self.halt_margin,
+                                 recursion=RecursionConfig(H_cycles=self.H_cycles, L_cycles=self.L_cycles, mode=self.mode,
+                                                           separate_H=self.separate_H),
+                                 act=ACTConfig(halt_max_steps=self.halt_max_steps, act=self.act, q_continue=self.q_continue,
+                                               eval_halting=self.eval_halting))
 
 # %% ../nbs/19_train_lm.ipynb #279c540f
 def pad_vocab(n: int, multiple: int = 64) -> int: return multiple * math.ceil(n / multiple)
@@ -255,6 +249,14 @@ def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     if not params.compare: return _train_one(params, params.model_type, data, out)
     runs = {t: _train_one(params, t, data, out) for t in MODEL_TYPES}
     return None if runs["baseline"] is None else compare_exp8(out / "results")
+
+# %% ../nbs/19_train_lm.ipynb #bb22dda0
+def unigram_loss(train_ids, val_ids, vocab_size: int) -> float:
+    "Validation cross-entropy (nats/token) of the add-one unigram model of `train_ids`"
+    import numpy as np
+    counts = np.bincount(np.asarray(train_ids, dtype=np.int64), minlength=vocab_size) + 1.0
+    logp = np.log(counts / counts.sum())
+    return float(-logp[np.asarray(val_ids, dtype=np.int64)].mean())
 
 # %% ../nbs/19_train_lm.ipynb #c06e4865
 def _cli_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from reasoning_nb.models.recursion import (RecursionConfig, RecursiveCore, Reaso
                                            hrm_reference, trm_reference)
 from reasoning_nb.models.act import ACTConfig, Carry, QHead, RecursiveReasoner, TokenEmbed, act_loss
 
-V, D, L = 10, 16, 6
+V, D, T = 10, 16, 6
 
 
 @pytest.fixture(autouse=True)
@@ -27,13 +27,13 @@ def tiny_net():
 
 def small_model(act_cfg, rec_cfg=RecursionConfig(H_cycles=2, L_cycles=2), seed=0):
     torch.manual_seed(seed)
-    ncfg = ReasonerNetConfig(d_model=D, n_layers=1, n_heads=2, seq_len=L)
+    ncfg = ReasonerNetConfig(d_model=D, n_layers=1, n_heads=2, seq_len=T)
     core = RecursiveCore(rec_cfg, lambda: ReasonerNet(ncfg), D)
     return RecursiveReasoner(core, TokenEmbed(V, D), nn.Linear(D, V, bias=False), QHead(D), act_cfg)
 
 
 def sort_batch(B, gen):
-    inputs = torch.randint(0, V, (B, L), generator=gen)
+    inputs = torch.randint(0, V, (B, T), generator=gen)
     return {"inputs": inputs, "labels": inputs.sort(-1).values}
 
 
@@ -114,7 +114,7 @@ def test_halting_branches_train_without_nan(q_continue):
         carry = model.initial_carry(batch) if carry is None else carry
         carry, out = model(carry, batch)
         assert ("target_q_continue" in out) == q_continue
-        loss, met = act_loss(out, carry.data["labels"], cfg=model.cfg)
+        loss, met = act_loss(out, carry.data["labels"], cfg=model.act_cfg)
         assert math.isfinite(loss.item())
         opt.zero_grad(); loss.backward(); opt.step()
         halts += int(out["halted"].sum())

