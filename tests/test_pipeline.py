@@ -76,7 +76,7 @@ def test_notebook_parameters_are_the_cli_settings():
     from dataclasses import fields
     from reasoning_nb.train import Exp8Params
     from reasoning_nb.config import field_docs
-    nb = {k: v for k, v in pm.inspect_notebook(str(NB)).items()}
+    nb = {k: v for k, v in pm.inspect_notebook(str(NB)).items() if not k.startswith("_")}
     d = Exp8Params()
     assert list(nb) == [f.name for f in fields(Exp8Params)]
     for f in fields(Exp8Params):
@@ -93,3 +93,16 @@ def test_cli_bad_input_is_one_line_with_exit_status_2(tmp_path):
     assert r.stderr.strip().splitlines() == ["rnb-train-exp8: error: attention_layers indices [9] out of range for n_layers=4 (valid: 0..3)"]
     r = run_cli("--output_dir", tmp_path, "--config", tmp_path / "nope.yaml", check=False)
     assert r.returncode == 2 and "nope.yaml: no such file" in r.stderr and "Traceback" not in r.stderr
+
+@pytest.mark.parametrize("main,args,msg", [
+    ("reasoning_nb.puzzles.maze:maze_main", ["--size", "2"], "rnb-build-maze: error: size must be in 4-255, got 2"),
+    ("reasoning_nb.puzzles.sudoku:sudoku_main", ["--n_train", "-1"], "rnb-build-sudoku: error: n_train must be >= 1, got -1"),
+    ("reasoning_nb.puzzles.arc:arc_main", ["--version", "arc9"], "rnb-build-arc: error: version"),
+])
+def test_build_clis_bad_input_is_one_line_with_exit_status_2(tmp_path, main, args, msg):
+    import subprocess, sys
+    mod, fn = main.split(":")
+    r = subprocess.run([sys.executable, "-c", f"import sys; from {mod} import {fn}; {fn}(sys.argv[1:])", "--out", str(tmp_path), *args],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith(msg), r.stderr

@@ -15,7 +15,7 @@ from typing import Iterable, Literal, Optional, Sequence
 import numpy as np
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from ..config import Config, check
+from ..config import Config, check, cli_main
 from ..checkpoint import atomic_write
 from ..data import DataError, cache_root, digest
 
@@ -467,5 +467,5 @@ def arc_cli(argv: Optional[list[str]] = None) -> dict:
     return summary
 
 def arc_main(argv: Optional[list[str]] = None) -> None:
-    "Console entry point `rnb-build-arc` (exit status 0 on success; the summary is printed)"
-    arc_cli(argv)
+    "Console entry point `rnb-build-arc` (the summary is printed; bad input: one line on stderr, exit status 2)"
+    cli_main("rnb-build-arc", arc_cli, argv)
