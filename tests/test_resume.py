@@ -6,6 +6,7 @@ recursive LM and the puzzle model draw random numbers after the resume point (ha
 that forgot the RNG state, the optimizer or the carried slots would diverge."""
 import json, signal, subprocess, sys, textwrap
 import pytest
+import torch
 from reasoning_nb.metrics import read_jsonl
 from conftest import CLI, TINY, run_cli
 
@@ -18,11 +19,11 @@ RUNNER = textwrap.dedent("""
         from reasoning_nb.data import load_lm_data
         p = Exp8Params(d_model=32, n_layers=2, attention_layers=[1], attn_heads=2, gdn_heads=2, gdn_head_dim=8, seq_len=32,
                        batch_size=4, max_chars=200_000, vocab_size=300, steps=12, warmup_steps=2, eval_interval=3,
-                       ckpt_interval=6, eval_batches=2, H_cycles=1, halt_max_steps=3, ema=True, model_type=kind)
+                       ckpt_interval=7, eval_batches=2, H_cycles=1, halt_max_steps=3, ema=True, model_type=kind)
         data = load_lm_data(p.data_config())
         task = (LMTask if kind == "baseline" else RecursiveLMTask)(p.model_config(kind, pad_vocab(data.tokenizer.vocab_size)),
                                                                    data, seq_len=p.seq_len, eval_batches=p.eval_batches, name=kind)
-        cfg = p.engine_config()
+        cfg = p.engine_config().replace(ema_decay=0.5)
     else:
         from reasoning_nb.engine import EngineConfig, OptimConfig
         from reasoning_nb.models.act import ACTConfig
@@ -34,8 +35,14 @@ RUNNER = textwrap.dedent("""
         mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=1, L_cycles=1),
                                  act=ACTConfig(halt_max_steps=3, halt_exploration_prob=0.5), vocab_size=tr.vocab_size, seq_len=tr.seq_len)
         task = PuzzleTask(mcfg, tr, te, task="maze", cfg=PuzzleTrainConfig(eval_size=8))
-        cfg = EngineConfig(steps=12, batch_size=8, eval_interval=3, ckpt_interval=6, ema=True, device="cpu",
+        cfg = EngineConfig(steps=12, batch_size=8, eval_interval=3, ckpt_interval=7, ema=True, ema_decay=0.5, device="cpu",
                            optim=OptimConfig(warmup_steps=2))
+    build = task.build_model
+    def eager_to_halt():                 # a Q head that says "halt" at once: exploration (random) decides the steps
+        m = build()
+        if hasattr(m, "q_head"): m.q_head.proj.bias.data.fill_(5.0)
+        return m
+    task.build_model = eager_to_halt
     def kill(run, metrics):
         if run.step == kill_at: os.kill(os.getpid(), signal.SIGKILL)
     fit(task, cfg, out, resume=resume, callbacks=(kill,), progress=False)
@@ -54,15 +61,17 @@ def test_sigkill_after_checkpoint_then_resume_is_exact(tmp_path, kind, name):
     r = _run(tmp_path / "full", kind)
     assert r.returncode == 0, r.stderr[-3000:]
     ref_train, ref_eval = _records(tmp_path / "full", name)
-    r = _run(tmp_path / "killed", kind, kill_at=8)                       # checkpoint at 6, killed at 8
+    r = _run(tmp_path / "killed", kind, kill_at=9)                       # checkpoint at 7 (slots mid-example), killed at 9
     assert r.returncode == -signal.SIGKILL, r.stderr[-3000:]
     train, _ = _records(tmp_path / "killed", name)
-    assert len(train) == 8 and train == ref_train[:8]                     # the kill came after the checkpoint
+    assert len(train) == 9 and train == ref_train[:9]                     # the kill came after the checkpoint
     r = _run(tmp_path / "killed", kind, resume=True)
     assert r.returncode == 0, r.stderr[-3000:]
     train, evals = _records(tmp_path / "killed", name)
     assert train == ref_train and len(train) >= 12                        # bit-for-bit equal floats, every step
     assert evals == ref_eval
+    a, b = (torch.load(d / f"checkpoints_{name}" / "last.pt", weights_only=True) for d in (tmp_path / "full", tmp_path / "killed"))
+    assert all(torch.equal(a["ema"]["shadow"][k], b["ema"]["shadow"][k]) for k in a["ema"]["shadow"])   # the EMA too
 
 def test_extend_steps_continues_a_finished_run(tmp_path):
     args = [*TINY, "--steps", 10, "--ckpt_interval", 5, "--eval_interval", 5]
