@@ -23,8 +23,8 @@ from .models.act import Carry, act_loss, IGNORE_INDEX
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 
 # %% auto #0
-__all__ = ['TASKS', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'to_batch', 'eval_rows', 'subset', 'predict', 'puzzle_metrics',
-           'picture_positions', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleTask', 'train_puzzles']
+__all__ = ['TASKS', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'to_batch', 'epoch_steps', 'eval_rows', 'subset', 'predict',
+           'puzzle_metrics', 'picture_positions', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleTask', 'train_puzzles']
 
 # %% ../nbs/18_train_puzzles.ipynb #ba8f3579
 TASKS = ("sudoku", "maze", "arc1", "arc2")
@@ -74,6 +74,14 @@ def to_batch(ds, rows, device, pad_loss: bool = False) -> dict:
     if not pad_loss: labels = labels.masked_fill(labels == 0, IGNORE_INDEX)
     return {"inputs": torch.from_numpy(ds.inputs[rows].astype(np.int64)).to(device), "labels": labels.to(device),
             "puzzle_ids": torch.from_numpy(ds.puzzle_ids[rows].astype(np.int64)).to(device)}
+
+# %% ../nbs/18_train_puzzles.ipynb #27ee8106
+def epoch_steps(ds, epochs: float, batch_size: int) -> int:
+    "Optimizer steps of `epochs` epochs of `ds`: epochs * groups * mean examples per puzzle // batch_size (as published)"
+    if hasattr(ds, "task_index"):                                                  # ARC: groups are tasks
+        groups, per_puzzle = len(np.unique(ds.task_index)), len(ds) / len(np.unique(ds.puzzle_ids))
+    else: groups, per_puzzle = len(np.unique(ds.puzzle_ids)), 1.0                  # one row per variant
+    return int(epochs * groups * per_puzzle / batch_size)
 
 # %% ../nbs/18_train_puzzles.ipynb #49d951c1
 def eval_rows(ds, size: int, seed: int, task: str) -> np.ndarray:
