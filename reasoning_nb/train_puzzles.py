@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
+import torch.nn as nn
 from .config import Config, check
 from .engine import EngineConfig, OptimConfig, Task, fit, param_groups
 from .torch_utils import versions, git_commit
@@ -22,17 +23,17 @@ from .models.act import Carry, act_loss, IGNORE_INDEX
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 
 # %% auto #0
-__all__ = ['TASKS', 'PuzzleTrainConfig', 'batch_rows', 'to_batch', 'eval_rows', 'subset', 'predict', 'puzzle_metrics',
-           'picture_positions', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleTask', 'train_puzzles']
+__all__ = ['TASKS', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'to_batch', 'epoch_steps', 'eval_rows', 'subset', 'predict',
+           'puzzle_metrics', 'picture_positions', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleTask', 'train_puzzles']
 
 # %% ../nbs/18_train_puzzles.ipynb #ba8f3579
 TASKS = ("sudoku", "maze", "arc1", "arc2")
 
 @dataclass
 class PuzzleTrainConfig(Config):
-    puzzle_emb_lr: float = 1e-2      # peak learning rate of the puzzle-embedding table
-    puzzle_emb_weight_decay: float = 0.1  # its weight decay
-    pad_loss: Optional[bool] = None  # train on PAD label cells too; None: True for ARC (canvases must decode), else False
+    puzzle_emb_lr: float = 1e-2      # peak learning rate of the puzzle-embedding table (sign-SGD)
+    puzzle_emb_weight_decay: float = 0.1  # its decoupled weight decay, applied to the rows of the batch only
+    pad_loss: bool = False           # train on PAD label cells too (the published recipe ignores them)
     eval_size: int = 256             # test rows per evaluation (a fixed seeded subsample; 0 = all; ARC: whole tasks)
     eval_batch_size: int = 128       # rows per inference batch
     n_pictures: int = 4              # test puzzles drawn as input / prediction / target
@@ -47,6 +48,21 @@ class PuzzleTrainConfig(Config):
         "The fields a checkpoint must agree with"
         return {k: v for k, v in self.to_dict().items() if k in ("puzzle_emb_lr", "puzzle_emb_weight_decay", "pad_loss")}
 
+# %% ../nbs/18_train_puzzles.ipynb #9271c90d
+class SignSGD(torch.optim.Optimizer):
+    "Sign-SGD with decoupled weight decay on the rows (dim 0) of each parameter that have a nonzero gradient; no state"
+    def __init__(self, params, lr: float = 1e-2, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None: continue
+                rows = p.grad.reshape(len(p), -1).ne(0).any(1).nonzero().squeeze(1)       # rows this batch touched
+                w = p[rows].mul_(1 - g["lr"] * g["weight_decay"]).add_(p.grad[rows].sign(), alpha=-g["lr"])
+                p.index_copy_(0, rows, w)
+
 # %% ../nbs/18_train_puzzles.ipynb #adb6c1ae
 def batch_rows(n: int, batch_size: int, *, seed: int, step: int) -> np.ndarray:
     "Row indices [batch_size] of step `step`: uniform with replacement from a generator seeded by (seed, step)"
@@ -58,6 +74,14 @@ def to_batch(ds, rows, device, pad_loss: bool = False) -> dict:
     if not pad_loss: labels = labels.masked_fill(labels == 0, IGNORE_INDEX)
     return {"inputs": torch.from_numpy(ds.inputs[rows].astype(np.int64)).to(device), "labels": labels.to(device),
             "puzzle_ids": torch.from_numpy(ds.puzzle_ids[rows].astype(np.int64)).to(device)}
+
+# %% ../nbs/18_train_puzzles.ipynb #27ee8106
+def epoch_steps(ds, epochs: float, batch_size: int) -> int:
+    "Optimizer steps of `epochs` epochs of `ds`: epochs * groups * mean examples per puzzle // batch_size (as published)"
+    if hasattr(ds, "task_index"):                                                  # ARC: groups are tasks
+        groups, per_puzzle = len(np.unique(ds.task_index)), len(ds) / len(np.unique(ds.puzzle_ids))
+    else: groups, per_puzzle = len(np.unique(ds.puzzle_ids)), 1.0                  # one row per variant
+    return int(epochs * groups * per_puzzle / batch_size)
 
 # %% ../nbs/18_train_puzzles.ipynb #49d951c1
 def eval_rows(ds, size: int, seed: int, task: str) -> np.ndarray:
@@ -88,11 +112,16 @@ def predict(model: PuzzleModel, ds, rows, *, batch_size: int = 128, device="cpu"
     return {k: np.concatenate(v) if v else np.zeros((0,) + ((ds.labels.shape[1],) if k == "preds" else ())) for k, v in out.items()}
 
 def puzzle_metrics(ds, rows, preds, conf, steps, *, task: str) -> dict:
-    "Cell accuracy (non-PAD label cells), exact accuracy, mean steps (+ ARC pass@k) of predictions on rows `rows`"
-    labels = ds.labels[rows]; mask = labels != 0
-    correct = (preds == labels) & mask
-    m = {"cell_accuracy": float(correct.sum() / max(mask.sum(), 1)),
-         "exact_accuracy": float((correct.sum(1) == mask.sum(1)).mean()), "steps": float(np.mean(steps)), "n": len(rows)}
+    "Cell / changed-cell / exact accuracy of `preds` on rows `rows`, the copy-input and majority baselines, mean steps (+ ARC pass@k)"
+    labels, inputs = ds.labels[rows], ds.inputs[rows]
+    cells = labels != 0; changed = cells & (labels != inputs)                     # scored cells; cells that must change
+    acc = lambda p, m: float(((p == labels) & m).sum() / max(m.sum(), 1))
+    exact = lambda p: float(((p == labels) | ~cells).all(1).mean())
+    majority = lambda m: np.full_like(labels, np.bincount(labels[m].ravel(), minlength=1).argmax())
+    m = {"cell_accuracy": acc(preds, cells), "changed_accuracy": acc(preds, changed), "exact_accuracy": exact(preds),
+         "copy_cell_accuracy": acc(inputs, cells), "copy_exact_accuracy": exact(inputs),
+         "majority_cell_accuracy": acc(majority(cells), cells), "majority_changed_accuracy": acc(majority(changed), changed),
+         "steps": float(np.mean(steps)), "n": len(rows)}
     if task.startswith("arc"):
         from reasoning_nb.puzzles.arc import arc_pass_at_k
         r = arc_pass_at_k(subset(ds, rows), preds, confidence=conf)
@@ -151,7 +180,7 @@ class PuzzleTask(Task):
         self.cfg, self.train_set, self.test_set, self.task = model_cfg, train_set, test_set, task
         self.pcfg = cfg or PuzzleTrainConfig()
         self.name, self.carry, self.last_preds = f"{task}_{model_cfg.mode}", None, None
-        self.pad_loss = task.startswith("arc") if self.pcfg.pad_loss is None else self.pcfg.pad_loss
+        self.pad_loss = self.pcfg.pad_loss
 
     def setup(self, device, cfg):
         super().setup(device, cfg)
@@ -159,16 +188,17 @@ class PuzzleTask(Task):
 
     def build_model(self):
         self.model = PuzzleModel(self.cfg)
+        self.ema_exclude = tuple(self.model.puzzle_emb_parameters())
         return self.model
 
     def config(self):
         return {"model": self.cfg.to_dict(), "puzzle": self.pcfg.trajectory(), "task": self.task, "data": self.train_set.fingerprint()}
 
     def param_groups(self, model, o):
-        emb = {id(p) for p in model.puzzle_emb_parameters()}
-        groups = [{"params": [p for p in model.parameters() if id(p) not in emb], "weight_decay": o.weight_decay}]
-        if emb: groups.append({"params": model.puzzle_emb_parameters(), "lr": self.pcfg.puzzle_emb_lr,
-                               "weight_decay": self.pcfg.puzzle_emb_weight_decay})
+        emb = model.puzzle_emb_parameters()
+        groups = [{"params": [p for n, p in model.named_parameters() if n not in emb], "weight_decay": o.weight_decay}]
+        if emb: groups.append({"params": list(emb.values()), "lr": self.pcfg.puzzle_emb_lr,
+                               "weight_decay": self.pcfg.puzzle_emb_weight_decay, "optimizer": SignSGD})
         return groups
 
     def batch(self, step, rank, world_size):

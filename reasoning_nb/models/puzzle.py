@@ -28,7 +28,7 @@ class PuzzleModelConfig(Config):
     expansion: float = 4.0           # SwiGLU expansion
     recursion: RecursionConfig = field(default_factory=RecursionConfig)   # mode (trm / hrm / transformer), cycles
     act: ACTConfig = field(default_factory=ACTConfig)                     # supervision steps, halting, loss type
-    puzzle_emb_len: int = 0          # learned prefix vectors per puzzle id (0 = no puzzle embedding)
+    puzzle_emb_len: int = 0          # prefix positions for the puzzle embedding (0 = none); one learned d-vector per id in the first
     n_puzzles: int = 1               # rows of the puzzle-embedding table (max puzzle id + 1)
     vocab_size: int = 11             # token vocabulary (0 = PAD)
     seq_len: int = 81                # cells per puzzle (the prefix comes on top)
@@ -55,20 +55,19 @@ class PuzzleModelConfig(Config):
 
 # %% ../../nbs/16_puzzle_model.ipynb #16a6bb19
 class PuzzleEmbed(nn.Module):
-    "data['inputs']: [B, T], data['puzzle_ids']: [B] -> x: [B, P + T, D] (P = prefix_len puzzle vectors first)"
+    "data['inputs']: [B, T], data['puzzle_ids']: [B] -> x: [B, P + T, D] (P = prefix_len: the puzzle's vector, then zeros)"
     def __init__(self, vocab_size: int, d_model: int, n_puzzles: int = 1, prefix_len: int = 0):
         super().__init__()
         self.d_model, self.prefix_len, self.scale = d_model, prefix_len, math.sqrt(d_model)
         self.tokens = nn.Embedding(vocab_size, d_model)
         trunc_normal_(self.tokens.weight, std=1 / self.scale)
-        self.puzzles = nn.Embedding(n_puzzles, prefix_len * d_model) if prefix_len else None
-        if self.puzzles is not None: nn.init.zeros_(self.puzzles.weight)
+        self.puzzles = nn.Parameter(torch.zeros(n_puzzles, d_model)) if prefix_len else None   # one D-vector per id
 
     def forward(self, data: dict):
         x = self.tokens(data["inputs"].long())                                          # (B, T, D)
         if self.puzzles is not None:
-            p = self.puzzles(data["puzzle_ids"].long()).view(len(x), self.prefix_len, self.d_model)   # (B, P, D)
-            x = torch.cat([p, x], 1)                                                    # (B, P + T, D)
+            p = self.puzzles[data["puzzle_ids"].long()].unsqueeze(1).to(x.dtype)        # (B, 1, D)
+            x = torch.cat([p, x.new_zeros(len(x), self.prefix_len - 1, self.d_model), x], 1)   # (B, P + T, D)
         return self.scale * x
 
 class PuzzleHead(nn.Module):
@@ -104,8 +103,8 @@ class PuzzleModel(RecursiveReasoner):
                          PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), QHead(cfg.d_model), cfg.effective_act)
         self.cfg = cfg
 
-    def puzzle_emb_parameters(self) -> list:
-        "Parameters of the puzzle-embedding table (empty without a prefix)"
-        return [] if self.embed.puzzles is None else list(self.embed.puzzles.parameters())
+    def puzzle_emb_parameters(self) -> dict:
+        "{name: parameter} of the puzzle-embedding table (empty without a prefix)"
+        return {} if self.embed.puzzles is None else {"embed.puzzles": self.embed.puzzles}
 
 def count_params(model: nn.Module) -> int: return sum(p.numel() for p in model.parameters())

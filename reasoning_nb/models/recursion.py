@@ -127,7 +127,7 @@ class ReasonerNetConfig(Config):
     arch: str = "attention"        # token mixer: "attention" (bidirectional, RoPE) or "mlp" (SwiGLU across positions)
     n_heads: int = 8               # attention heads (arch="attention")
     seq_len: int = 81              # positions seen, including any puzzle-embedding prefix; exact length for arch="mlp"
-    expansion: float = 4.0         # SwiGLU hidden = expansion * 2/3 * width, rounded up to a multiple of 8
+    expansion: float = 4.0         # SwiGLU hidden = expansion * 2/3 * width, rounded up to a multiple of 256
     rope_theta: float = 10000.0    # RoPE base
     norm_eps: float = 1e-5         # RMSNorm epsilon
 
@@ -139,13 +139,15 @@ class ReasonerNetConfig(Config):
             check(self.d_model % self.n_heads == 0, "d_model", f"{self.d_model} is not divisible by n_heads={self.n_heads}")
             check((self.d_model // self.n_heads) % 2 == 0, "n_heads", f"head size {self.d_model // self.n_heads} must be even for RoPE")
 
-def swiglu_hidden(width: int, expansion: float) -> int: return 8 * math.ceil(expansion * width * 2 / 3 / 8)
+def swiglu_hidden(width: int, expansion: float, multiple: int = 256) -> int:
+    "SwiGLU hidden size: round(expansion * width * 2/3), rounded up to a multiple of `multiple` (published: 256)"
+    return multiple * math.ceil(round(expansion * width * 2 / 3) / multiple)
 
 # %% ../../nbs/13_recursion.ipynb #107065cd
-def rms_norm(x, eps: float = 1e-5):
-    "Parameter-free RMSNorm over the last dim, computed in float32"
+def rms_norm(x, eps: float = 1e-5, dim: int = -1):
+    "Parameter-free RMSNorm over `dim` (the width by default), computed in float32"
     xf = x.float()
-    return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
+    return (xf * torch.rsqrt(xf.pow(2).mean(dim, keepdim=True) + eps)).to(x.dtype)
 
 class SequenceMLP(nn.Module):
     "SwiGLU across the position axis. x: [B, T, D] -> [B, T, D], T == seq_len"
@@ -159,15 +161,15 @@ class SequenceMLP(nn.Module):
 
 # %% ../../nbs/13_recursion.ipynb #3ce4ddef
 class ReasonerBlock(nn.Module):
-    "Post-norm block: h = norm(h + mixer(h)); h = norm(h + mlp(h)). h: [B, T, D]"
+    "Post-norm block: h = norm(h + mixer(h)); h = norm(h + mlp(h)); the mixer's norm is over T for arch='mlp'. h: [B, T, D]"
     def __init__(self, cfg: ReasonerNetConfig):
         super().__init__()
-        self.eps = cfg.norm_eps
+        self.eps, self.mix_dim = cfg.norm_eps, (-1 if cfg.arch == "attention" else 1)     # 1: the sequence axis
         self.mixer = (RoPEAttention(cfg.d_model, cfg.n_heads, cfg.seq_len, cfg.rope_theta, causal=False) if cfg.arch == "attention"
                       else SequenceMLP(cfg.seq_len, cfg.expansion))
         self.mlp = SwiGLU(cfg.d_model, swiglu_hidden(cfg.d_model, cfg.expansion))
     def forward(self, h):
-        h = rms_norm(h + self.mixer(h), self.eps)
+        h = rms_norm(h + self.mixer(h), self.eps, dim=self.mix_dim)
         return rms_norm(h + self.mlp(h), self.eps)
 
 class ReasonerNet(nn.Module):
