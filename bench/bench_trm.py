@@ -41,8 +41,11 @@ def bench(a) -> dict:
     from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
     from reasoning_nb.torch_utils import pick_device, pick_dtype
     dev = pick_device(a.device); dtype = pick_dtype(a.dtype, dev)
-    cfg = PuzzleModelConfig(model=a.model, arch=a.arch, d_model=a.d_model, n_layers=a.n_layers, n_heads=a.n_heads,
-                            H_cycles=a.H_cycles, L_cycles=a.L_cycles, halt_max_steps=a.halt_max_steps,
+    from reasoning_nb.models.recursion import RecursionConfig
+    from reasoning_nb.models.act import ACTConfig
+    cfg = PuzzleModelConfig(arch=a.arch, d_model=a.d_model, n_layers=a.n_layers, n_heads=a.n_heads,
+                            recursion=RecursionConfig(mode=a.model, H_cycles=a.H_cycles, L_cycles=a.L_cycles),
+                            act=ACTConfig(halt_max_steps=a.halt_max_steps),
                             puzzle_emb_len=a.puzzle_emb_len, n_puzzles=2, vocab_size=a.vocab_size, seq_len=a.seq_len)
     torch.manual_seed(0)
     model = PuzzleModel(cfg).to(dev).train()
@@ -57,7 +60,7 @@ def bench(a) -> dict:
 
     def step(carry):
         with amp: carry, out = model(carry, batch)
-        loss, _ = act_loss(out, carry.data["labels"], cfg=model.cfg)
+        loss, _ = act_loss(out, carry.data["labels"], cfg=model.act_cfg)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         return carry
 

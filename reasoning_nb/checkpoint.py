@@ -6,18 +6,29 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/checkpoint.html.md"""
 
 # %% ../nbs/03_checkpoint.ipynb #142c7a42
 from __future__ import annotations
-import json, os, uuid, warnings
+import json, os, tempfile, uuid, warnings
 from pathlib import Path
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 # %% auto #0
-__all__ = ['CheckpointError', 'ckpt_paths', 'save_checkpoint', 'config_diff', 'load_checkpoint']
+__all__ = ['CheckpointError', 'atomic_write', 'ckpt_paths', 'save_checkpoint', 'config_diff', 'load_checkpoint']
 
 # %% ../nbs/03_checkpoint.ipynb #56ddbe61
 class CheckpointError(RuntimeError):
     "A checkpoint is missing, corrupted, inconsistent or from a different config"
+
+def atomic_write(path, data):
+    "Write `data` (bytes, or a function of a binary file) to `path`: a temporary file, fsync, then `os.replace`"
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data) if isinstance(data, bytes) else data(f)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally: Path(tmp).unlink(missing_ok=True)
 
 def _fsync_write(tmp: Path, write):
     write(tmp)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 # %% auto #0
-__all__ = ['ConfigError', 'coerce', 'check', 'Config']
+__all__ = ['ConfigError', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']
 
 # %% ../nbs/00_config.ipynb #f99fd68c
 class ConfigError(ValueError):
@@ -115,3 +115,21 @@ class Config:
         a, b = self.to_dict(), (other.to_dict() if isinstance(other, Config) else dict(other))
         return [f"{k}: {a.get(k, '<absent>')!r} != {b.get(k, '<absent>')!r}"
                 for k in sorted(set(a) | set(b)) if a.get(k, '<absent>') != b.get(k, '<absent>')]
+
+# %% ../nbs/00_config.ipynb #35ec45e9
+def field_docs(cls) -> dict[str, str]:
+    "Field name -> its trailing `# comment` in the class source ('' where none)"
+    import inspect, re
+    try: src = inspect.getsource(cls)
+    except (OSError, TypeError): return {f.name: "" for f in fields(cls)}
+    docs = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+)\s*:[^#\n]*#(.*)$", src, re.M)}
+    return {f.name: docs.get(f.name, "") for f in fields(cls)}
+
+def cli_main(prog: str, main, argv=None):
+    "Run `main(argv)`; a ValueError or RuntimeError subclass the user can fix exits 2 with one line on stderr"
+    import sys
+    from reasoning_nb.checkpoint import CheckpointError
+    try: return main(argv)
+    except (ValueError, CheckpointError, FileNotFoundError) as e:
+        print(f"{prog}: error: " + " ".join(str(e).split()), file=sys.stderr)
+        raise SystemExit(2) from None

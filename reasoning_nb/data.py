@@ -16,13 +16,14 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from tqdm.auto import tqdm
 from .config import Config, check
+from .checkpoint import atomic_write
 
 # %% auto #0
 __all__ = ['EOS', 'MIN_VOCAB', 'DATA_VERSION', 'STDLIB_SKIP_DIRS', 'EXT_BUILDERS', 'VAL_SPLITS', 'DataError', 'DataConfig',
            'cache_root', 'digest', 'stable_unit', 'stdlib_documents', 'split_caps', 'take_chars', 'split_documents',
            'is_local', 'local_data_files', 'first_bad_file', 'load_dataset_dict', 'TextSplits', 'load_texts',
-           'texts_hash', 'atomic_write', 'train_bpe', 'LMTokenizer', 'load_hf_tokenizer', 'load_tokenizer', 'LMData',
-           'encode_docs', 'load_lm_data', 'check_enough', 'get_batch', 'val_batches']
+           'texts_hash', 'train_bpe', 'LMTokenizer', 'load_hf_tokenizer', 'load_tokenizer', 'LMData', 'encode_docs',
+           'load_lm_data', 'check_enough', 'get_batch', 'val_batches']
 
 # %% ../nbs/05_data.ipynb #2baea8b6
 EOS = "<|endoftext|>"          # the one special token of our BPE; joins documents
@@ -243,15 +244,6 @@ def load_texts(cfg: DataConfig) -> TextSplits:
 def texts_hash(texts: Iterable[str]) -> str:
     "Digest of a list of documents (boundaries included)"
     return digest(*texts)
-
-def atomic_write(path: Path, data: bytes | Callable):
-    "Write `data` (bytes, or a function of a binary file) to `path` via a temporary file and `os.replace`"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f: f.write(data) if isinstance(data, bytes) else data(f)
-        os.replace(tmp, path)
-    finally: Path(tmp).unlink(missing_ok=True)
 
 def train_bpe(texts: Sequence[str], vocab_size: int) -> Tokenizer:
     "A byte-level BPE `Tokenizer` with `vocab_size` tokens (fewer if `texts` run out of merges), EOS = id 0"

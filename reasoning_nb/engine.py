@@ -180,9 +180,9 @@ class Task:
     flops_per_step: float = 0.0            # training FLOPs of one optimizer step (0 if unknown)
     ema_exclude: tuple = ()                # parameter names the EMA skips
 
-    def setup(self, device: torch.device, batch_size: int):
-        "Called by the engine before `build_model`"
-        self.device, self.batch_size = device, batch_size
+    def setup(self, device: torch.device, cfg: EngineConfig):
+        "Called by the engine before `build_model`: the device, the global batch size and the seed"
+        self.device, self.batch_size, self.seed = device, cfg.batch_size, cfg.seed
 
     def build_model(self) -> nn.Module: raise NotImplementedError(f"{type(self).__name__}.build_model")
     def config(self) -> dict: return {}
@@ -237,7 +237,7 @@ def setup(task: Task, cfg: EngineConfig, out_dir) -> Run:
     d, device = init_dist(cfg.device)
     check(cfg.batch_size % d.world_size == 0, "batch_size", f"{cfg.batch_size} is not divisible by the {d.world_size} DDP processes")
     seed_everything(cfg.seed)
-    task.setup(device, cfg.batch_size)
+    task.setup(device, cfg)
     model = task.build_model().to(device)
     opts = make_optimizers(task.param_groups(model, cfg.optim), cfg.optim, device)
     dtype = pick_dtype(cfg.dtype, device)
@@ -317,9 +317,11 @@ def save(run: Run, kind: str = "last"):
     if run.d.world_size > 1: dist.barrier()
 
 # %% ../nbs/09_engine.ipynb #bcc8e830
-def restore(run: Run, extend_steps: int = 0):
-    "Load the run's `last` checkpoint into `run`; the budget grows by `extend_steps`"
-    stem, p = run.ckpt("last"), ckpt_paths(run.ckpt("last"))
+def restore(run: Run, extend_steps: int = 0, stem=None):
+    "Load checkpoint `stem` (default: the run's `last`) into `run`; the budget grows by `extend_steps`"
+    stem = Path(stem) if stem is not None else run.ckpt("last")
+    if stem.suffix in (".pt", ".safetensors"): stem = stem.with_suffix("")     # a file of the pair names its stem
+    p = ckpt_paths(stem)
     if not p["weights"].exists() and not p["prev_weights"].exists():
         raise CheckpointError(f"resume=True but there is no checkpoint at {stem}.* (train without resume first)")
     st = load_checkpoint(stem, model=run.model, config=run.ckpt_config(), map_location=run.device)
@@ -335,13 +337,13 @@ def restore(run: Run, extend_steps: int = 0):
     run.total = max(run.cfg.steps, math.ceil(run.progress)) + extend_steps
 
 # %% ../nbs/09_engine.ipynb #1ca5906c
-def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, extend_steps: int = 0,
+def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_from=None, extend_steps: int = 0,
         stop_after: Optional[int] = None, callbacks: tuple = (), progress: bool = True) -> Optional[dict]:
     "Train `task` under `cfg`, writing under `out_dir`; returns the run's summary on rank 0 (None elsewhere)"
     check(extend_steps >= 0, "extend_steps", f"must be >= 0, got {extend_steps}")
     check(not extend_steps or resume, "extend_steps", "needs resume=True (it continues a finished run)")
     run = setup(task, cfg, out_dir)
-    if resume: restore(run, extend_steps)
+    if resume: restore(run, extend_steps, resume_from)
     if resume and run.finished:
         if run.d.main: print(f"{task.name}: the run in {run.out} finished at step {run.step}; nothing to do "
                              f"(pass extend_steps to train further)")

@@ -8,6 +8,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/metrics.html.md"""
 from __future__ import annotations
 import json, math, os
 from pathlib import Path
+from .checkpoint import atomic_write
 
 # %% auto #0
 __all__ = ['read_jsonl', 'write_json', 'MetricsLog', 'plot_training_curves']
@@ -24,11 +25,8 @@ def read_jsonl(path) -> list[dict]:
     return out
 
 def write_json(path, obj):
-    "Write `obj` as indented JSON, atomically (temp file + rename)"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
+    "Write `obj` as indented JSON, atomically"
+    atomic_write(path, (json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n").encode())
 
 class MetricsLog:
     "Append-only JSON-lines log; `resume_step` drops records with `step` greater than it"
@@ -37,8 +35,7 @@ class MetricsLog:
         if resume_step is None: self.path.write_text("")
         elif self.path.exists():
             keep = [r for r in read_jsonl(self.path) if r.get("step", -1) <= resume_step]
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text("".join(json.dumps(r) + "\n" for r in keep)); os.replace(tmp, self.path)
+            atomic_write(self.path, "".join(json.dumps(r) + "\n" for r in keep).encode())
         self.f = open(self.path, "a")
 
     def log(self, **rec):

@@ -1,6 +1,6 @@
-"""One training loop for `PuzzleModel` (TRM, HRM, transformer): each optimizer step is one supervision step on a
-full batch of slots, AdamW with its own learning rate for puzzle embeddings, warmup + cosine, optional EMA,
-seeded evaluation (exact and cell accuracy, steps, ARC pass@k), exact resume, results JSON and pictures.
+"""`PuzzleModel` (TRM, HRM, transformer) as a task on the engine: each optimizer step is one supervision step on a
+full batch of slots, the puzzle embeddings get their own parameter group, evaluation reports exact and cell
+accuracy, steps and ARC pass@k, and the run ends with results JSON, curves and pictures.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/train_puzzles.html.md"""
 
@@ -8,85 +8,80 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_puzzles.html.md"""
 
 # %% ../nbs/18_train_puzzles.ipynb #e821ad76
 from __future__ import annotations
-import dataclasses, math, time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+import torch.nn as nn
 from .config import Config, check
-from .torch_utils import pick_device, seed_everything, get_rng_state, set_rng_state, versions, git_commit
-from .checkpoint import save_checkpoint, load_checkpoint, ckpt_paths
-from .metrics import MetricsLog, read_jsonl, write_json
-from .models.act import EMA, Carry, act_loss, IGNORE_INDEX
+from .engine import EngineConfig, OptimConfig, Task, fit, param_groups
+from .torch_utils import versions, git_commit
+from .metrics import read_jsonl, write_json
+from .models.act import Carry, act_loss, IGNORE_INDEX
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 
 # %% auto #0
-__all__ = ['TASKS', 'PuzzleTrainConfig', 'lr_factor', 'batch_rows', 'to_batch', 'eval_rows', 'subset', 'evaluate',
-           'picture_positions', 'show_puzzles', 'plot_puzzle_curves', 'train_puzzles']
+__all__ = ['TASKS', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'to_batch', 'epoch_steps', 'eval_rows', 'subset', 'predict',
+           'puzzle_metrics', 'picture_positions', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleTask', 'train_puzzles']
 
 # %% ../nbs/18_train_puzzles.ipynb #ba8f3579
 TASKS = ("sudoku", "maze", "arc1", "arc2")
 
 @dataclass
 class PuzzleTrainConfig(Config):
-    steps: int = 200                 # optimizer steps (= supervision steps of a batch of slots)
-    batch_size: int = 32             # slots per step
-    lr: float = 1e-3                 # peak learning rate of the network (AdamW)
-    puzzle_emb_lr: float = 1e-2      # peak learning rate of the puzzle-embedding table
-    weight_decay: float = 0.1        # AdamW weight decay of the network
-    puzzle_emb_weight_decay: float = 0.1  # AdamW weight decay of the puzzle embeddings
-    beta1: float = 0.9               # AdamW beta1
-    beta2: float = 0.95              # AdamW beta2
-    warmup_steps: int = 20           # linear warmup
-    min_lr_ratio: float = 0.1        # cosine decays to this fraction of the peak
-    grad_clip: float = 1.0           # max gradient norm (0 = off)
-    ema: bool = False                # keep an EMA of the weights; evaluate and save it
-    ema_decay: float = 0.999         # EMA decay per step
-    pad_loss: Optional[bool] = None  # train on PAD label cells too; None: True for ARC (canvases must decode), else False
-    eval_interval: int = 50          # evaluate every this many steps (and at the end)
+    puzzle_emb_lr: float = 1e-2      # peak learning rate of the puzzle-embedding table (sign-SGD)
+    puzzle_emb_weight_decay: float = 0.1  # its decoupled weight decay, applied to the rows of the batch only
+    pad_loss: bool = False           # train on PAD label cells too (the published recipe ignores them)
     eval_size: int = 256             # test rows per evaluation (a fixed seeded subsample; 0 = all; ARC: whole tasks)
     eval_batch_size: int = 128       # rows per inference batch
-    ckpt_interval: int = 100         # checkpoint every this many steps (and at the end)
     n_pictures: int = 4              # test puzzles drawn as input / prediction / target
-    device: str = "auto"             # "auto", "cpu", "cuda", ...
-    seed: int = 0                    # model init, batch order, halting exploration
-    resume: bool = False             # continue from the last checkpoint of this task and model
-    stop_after: Optional[int] = None # stop (with a checkpoint) after this step, as if interrupted
 
     def validate(self):
-        for k in ("steps", "batch_size", "eval_interval", "eval_batch_size", "ckpt_interval"):
-            check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
-        for k in ("lr", "puzzle_emb_lr"): check(getattr(self, k) > 0, k, f"must be > 0, got {getattr(self, k)}")
-        for k in ("warmup_steps", "eval_size", "n_pictures", "seed", "weight_decay", "puzzle_emb_weight_decay", "grad_clip"):
+        check(self.puzzle_emb_lr > 0, "puzzle_emb_lr", f"must be > 0, got {self.puzzle_emb_lr}")
+        check(self.eval_batch_size >= 1, "eval_batch_size", f"must be >= 1, got {self.eval_batch_size}")
+        for k in ("eval_size", "n_pictures", "puzzle_emb_weight_decay"):
             check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
-        check(0 <= self.min_lr_ratio <= 1, "min_lr_ratio", f"must be in [0, 1], got {self.min_lr_ratio}")
-        check(0 <= self.ema_decay < 1, "ema_decay", f"must be in [0, 1), got {self.ema_decay}")
-        check(self.stop_after is None or self.stop_after >= 1, "stop_after", f"must be >= 1 or None, got {self.stop_after}")
 
     def trajectory(self) -> dict:
         "The fields a checkpoint must agree with"
-        skip = {"eval_interval", "eval_size", "eval_batch_size", "ckpt_interval", "n_pictures", "device", "resume", "stop_after"}
-        return {k: v for k, v in self.to_dict().items() if k not in skip}
+        return {k: v for k, v in self.to_dict().items() if k in ("puzzle_emb_lr", "puzzle_emb_weight_decay", "pad_loss")}
+
+# %% ../nbs/18_train_puzzles.ipynb #9271c90d
+class SignSGD(torch.optim.Optimizer):
+    "Sign-SGD with decoupled weight decay on the rows (dim 0) of each parameter that have a nonzero gradient; no state"
+    def __init__(self, params, lr: float = 1e-2, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None: continue
+                rows = p.grad.reshape(len(p), -1).ne(0).any(1).nonzero().squeeze(1)       # rows this batch touched
+                w = p[rows].mul_(1 - g["lr"] * g["weight_decay"]).add_(p.grad[rows].sign(), alpha=-g["lr"])
+                p.index_copy_(0, rows, w)
 
 # %% ../nbs/18_train_puzzles.ipynb #adb6c1ae
-def lr_factor(cfg: PuzzleTrainConfig, step: int) -> float:
-    "Multiplier of the peak learning rate at optimizer step `step` (0-based)"
-    if step < cfg.warmup_steps: return (step + 1) / cfg.warmup_steps
-    frac = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
-    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
-
 def batch_rows(n: int, batch_size: int, *, seed: int, step: int) -> np.ndarray:
     "Row indices [batch_size] of step `step`: uniform with replacement from a generator seeded by (seed, step)"
     return np.random.default_rng([seed, step, 7]).integers(0, n, batch_size)
 
 def to_batch(ds, rows, device, pad_loss: bool = False) -> dict:
-    "Tensors of rows `rows` of a puzzle set: inputs [B, L] long, labels [B, L] long (PAD -> IGNORE_INDEX unless pad_loss), puzzle_ids [B]"
+    "Tensors of rows `rows` of a puzzle set: inputs [B, T] long, labels [B, T] long (PAD -> IGNORE_INDEX unless pad_loss), puzzle_ids [B]"
     labels = torch.from_numpy(ds.labels[rows].astype(np.int64))
     if not pad_loss: labels = labels.masked_fill(labels == 0, IGNORE_INDEX)
     return {"inputs": torch.from_numpy(ds.inputs[rows].astype(np.int64)).to(device), "labels": labels.to(device),
             "puzzle_ids": torch.from_numpy(ds.puzzle_ids[rows].astype(np.int64)).to(device)}
+
+# %% ../nbs/18_train_puzzles.ipynb #27ee8106
+def epoch_steps(ds, epochs: float, batch_size: int) -> int:
+    "Optimizer steps of `epochs` epochs of `ds`: epochs * groups * mean examples per puzzle // batch_size (as published)"
+    if hasattr(ds, "task_index"):                                                  # ARC: groups are tasks
+        groups, per_puzzle = len(np.unique(ds.task_index)), len(ds) / len(np.unique(ds.puzzle_ids))
+    else: groups, per_puzzle = len(np.unique(ds.puzzle_ids)), 1.0                  # one row per variant
+    return int(epochs * groups * per_puzzle / batch_size)
 
 # %% ../nbs/18_train_puzzles.ipynb #49d951c1
 def eval_rows(ds, size: int, seed: int, task: str) -> np.ndarray:
@@ -107,25 +102,31 @@ def subset(ds, rows):
     return dataclasses.replace(ds, **{k: getattr(ds, k)[rows] for k in per_row})
 
 @torch.no_grad()
-def evaluate(model: PuzzleModel, ds, rows, *, task: str, batch_size: int = 128, device="cpu") -> tuple[dict, np.ndarray]:
-    "(metrics, predictions [len(rows), L] uint8) of `model` on rows `rows` of `ds`"
-    was = model.training; model.eval()
-    preds, conf, steps = [], [], []
+def predict(model: PuzzleModel, ds, rows, *, batch_size: int = 128, device="cpu") -> dict:
+    "predictions [len(rows), T] uint8, halting confidence and steps [len(rows)] of `model.infer` on rows `rows` of `ds`"
+    out = {"preds": [], "conf": [], "steps": []}
     for s in range(0, len(rows), batch_size):
-        b = to_batch(ds, rows[s:s + batch_size], device)
-        out = model.infer(b)
-        preds.append(out["logits"].argmax(-1).cpu()); conf.append(torch.sigmoid(out["q_halt"]).cpu()); steps.append(out["steps"].cpu())
-    model.train(was)
-    preds, conf, steps = torch.cat(preds).numpy().astype(np.uint8), torch.cat(conf).numpy(), torch.cat(steps).float()
-    labels = ds.labels[rows]; mask = labels != 0
-    correct = (preds == labels) & mask
-    m = {"cell_accuracy": float(correct.sum() / max(mask.sum(), 1)),
-         "exact_accuracy": float((correct.sum(1) == mask.sum(1)).mean()), "steps": float(steps.mean()), "n": len(rows)}
+        o = model.infer(to_batch(ds, rows[s:s + batch_size], device))
+        out["preds"].append(o["logits"].argmax(-1).cpu().numpy().astype(np.uint8))
+        out["conf"].append(torch.sigmoid(o["q_halt"]).cpu().numpy()); out["steps"].append(o["steps"].cpu().numpy())
+    return {k: np.concatenate(v) if v else np.zeros((0,) + ((ds.labels.shape[1],) if k == "preds" else ())) for k, v in out.items()}
+
+def puzzle_metrics(ds, rows, preds, conf, steps, *, task: str) -> dict:
+    "Cell / changed-cell / exact accuracy of `preds` on rows `rows`, the copy-input and majority baselines, mean steps (+ ARC pass@k)"
+    labels, inputs = ds.labels[rows], ds.inputs[rows]
+    cells = labels != 0; changed = cells & (labels != inputs)                     # scored cells; cells that must change
+    acc = lambda p, m: float(((p == labels) & m).sum() / max(m.sum(), 1))
+    exact = lambda p: float(((p == labels) | ~cells).all(1).mean())
+    majority = lambda m: np.full_like(labels, np.bincount(labels[m].ravel(), minlength=1).argmax())
+    m = {"cell_accuracy": acc(preds, cells), "changed_accuracy": acc(preds, changed), "exact_accuracy": exact(preds),
+         "copy_cell_accuracy": acc(inputs, cells), "copy_exact_accuracy": exact(inputs),
+         "majority_cell_accuracy": acc(majority(cells), cells), "majority_changed_accuracy": acc(majority(changed), changed),
+         "steps": float(np.mean(steps)), "n": len(rows)}
     if task.startswith("arc"):
         from reasoning_nb.puzzles.arc import arc_pass_at_k
         r = arc_pass_at_k(subset(ds, rows), preds, confidence=conf)
         m |= {k: r[k] for k in ("pass@1", "pass@2", "n_tasks", "unreadable")}
-    return m, preds
+    return m
 
 # %% ../nbs/18_train_puzzles.ipynb #c5c6d624
 def picture_positions(ds, rows, k: int, task: str) -> np.ndarray:
@@ -170,88 +171,86 @@ def plot_puzzle_curves(results: dict, path):
     return Path(path)
 
 # %% ../nbs/18_train_puzzles.ipynb #09e0352e
-def _to_float(m: dict) -> dict:
-    "Tensors to floats; NaN (e.g. accuracy when no slot halted this step) to None, so the JSON is standard"
-    return {k: (None if math.isnan(x) else x) for k, x in ((k, float(v)) for k, v in m.items())}
+class PuzzleTask(Task):
+    "Deep-supervision training of a `PuzzleModel` on a puzzle set; evaluation on a fixed subsample of the test set"
+    best = ("exact_accuracy", "max")
 
-def train_puzzles(model_cfg: PuzzleModelConfig, train_cfg: PuzzleTrainConfig, train_set, test_set, out_dir, *,
-                  task: str, progress: bool = True) -> dict:
+    def __init__(self, model_cfg: PuzzleModelConfig, train_set, test_set, *, task: str, cfg: PuzzleTrainConfig = None):
+        check(task in TASKS, "task", f"must be one of {list(TASKS)}, got {task!r}")
+        self.cfg, self.train_set, self.test_set, self.task = model_cfg, train_set, test_set, task
+        self.pcfg = cfg or PuzzleTrainConfig()
+        self.name, self.carry, self.last_preds = f"{task}_{model_cfg.mode}", None, None
+        self.pad_loss = self.pcfg.pad_loss
+
+    def setup(self, device, cfg):
+        super().setup(device, cfg)
+        self.ev_rows = eval_rows(self.test_set, self.pcfg.eval_size, self.seed, self.task)
+
+    def build_model(self):
+        self.model = PuzzleModel(self.cfg)
+        self.ema_exclude = tuple(self.model.puzzle_emb_parameters())
+        return self.model
+
+    def config(self):
+        return {"model": self.cfg.to_dict(), "puzzle": self.pcfg.trajectory(), "task": self.task, "data": self.train_set.fingerprint()}
+
+    def param_groups(self, model, o):
+        emb = model.puzzle_emb_parameters()
+        groups = [{"params": [p for n, p in model.named_parameters() if n not in emb], "weight_decay": o.weight_decay}]
+        if emb: groups.append({"params": list(emb.values()), "lr": self.pcfg.puzzle_emb_lr,
+                               "weight_decay": self.pcfg.puzzle_emb_weight_decay, "optimizer": SignSGD})
+        return groups
+
+    def batch(self, step, rank, world_size):
+        rows = batch_rows(len(self.train_set), self.batch_size, seed=self.seed, step=step)[rank::world_size]
+        return to_batch(self.train_set, rows, self.device, self.pad_loss)
+
+    def loss(self, net, batch):
+        if self.carry is None: self.carry = self.model.initial_carry(batch)
+        loaded = self.carry.halted.sum()
+        self.carry, out = net(self.carry, batch)
+        loss, m = act_loss(out, self.carry.data["labels"], cfg=self.model.act_cfg)
+        keep = ("lm_loss", "accuracy", "exact_accuracy", "steps", "halt_rate", "q_halt_loss", "q_halt_accuracy")
+        return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded}, len(batch["inputs"])
+
+    def evaluate(self, model, rank, world_size):
+        pos = np.arange(len(self.ev_rows))[rank::world_size]
+        return {"pos": pos, **predict(model, self.test_set, self.ev_rows[pos], batch_size=self.pcfg.eval_batch_size, device=self.device)}
+
+    def summarize(self, parts):
+        order = np.argsort(np.concatenate([p["pos"] for p in parts]))
+        cat = {k: np.concatenate([p[k] for p in parts])[order] for k in ("preds", "conf", "steps")}
+        self.last_preds = cat["preds"]
+        return puzzle_metrics(self.test_set, self.ev_rows, cat["preds"], cat["conf"], cat["steps"], task=self.task)
+
+    def state_dict(self): return {} if self.carry is None else {"carry": {k: (v.cpu() if torch.is_tensor(v) else {kk: vv.cpu() for kk, vv in v.items()})
+                                                                         for k, v in self.carry.state_dict().items()}}
+    def load_state_dict(self, d): self.carry = Carry.from_state_dict(d["carry"]).to(self.device) if d else None
+
+# %% ../nbs/18_train_puzzles.ipynb #f9cc0405
+def train_puzzles(model_cfg: PuzzleModelConfig, engine_cfg: EngineConfig, train_set, test_set, out_dir, *, task: str,
+                  cfg: PuzzleTrainConfig = None, resume: bool = False, stop_after: Optional[int] = None,
+                  progress: bool = True) -> dict:
     "Train a PuzzleModel on `train_set`, evaluate on `test_set`; write outputs under `out_dir`. Returns the results dict"
-    check(task in TASKS, "task", f"must be one of {list(TASKS)}, got {task!r}")
-    c, dev = train_cfg, pick_device(train_cfg.device)
-    pad_loss = task.startswith("arc") if c.pad_loss is None else c.pad_loss
-    name = f"{task}_{model_cfg.model}"
-    out_dir = Path(out_dir); res_dir, stem = out_dir/"results", out_dir/f"checkpoints_{name}"/"last"
-    config = {"model": model_cfg.to_dict(), "train": c.trajectory(), "task": task, "data": train_set.fingerprint()}
-    seed_everything(c.seed)
-    model = PuzzleModel(model_cfg).to(dev)
-    emb = {id(p) for p in model.puzzle_emb_parameters()}
-    groups = [{"params": [p for p in model.parameters() if id(p) not in emb], "lr": c.lr, "weight_decay": c.weight_decay, "peak": c.lr}]
-    if emb: groups.append({"params": model.puzzle_emb_parameters(), "lr": c.puzzle_emb_lr,
-                           "weight_decay": c.puzzle_emb_weight_decay, "peak": c.puzzle_emb_lr})
-    opt = torch.optim.AdamW(groups, betas=(c.beta1, c.beta2))
-    ema = EMA(model, c.ema_decay) if c.ema else None
-    ev_rows = eval_rows(test_set, c.eval_size, c.seed, task)
-    start, carry, train_curve, eval_curve, elapsed, last_preds = 0, None, [], [], 0.0, {}
-    if c.resume and ckpt_paths(stem)["weights"].exists():
-        st = load_checkpoint(stem, model=model, config=config, map_location=dev)
-        opt.load_state_dict(st["optimizer"]); set_rng_state(st["rng"])
-        carry = Carry.from_state_dict(st["carry"]).to(dev)
-        if ema is not None: ema.load_state_dict(st["ema"])
-        start, train_curve, eval_curve, elapsed = st["step"], st["train_curve"], st["eval_curve"], st["elapsed"]
-    log = MetricsLog(res_dir/f"metrics_{name}.jsonl", resume_step=start if start else None)
-
-    def run_eval(step):
-        ctx = ema.swapped() if ema is not None else torch.no_grad()
-        with ctx: m, preds = evaluate(model, test_set, ev_rows, task=task, batch_size=c.eval_batch_size, device=dev)
-        rec = {"step": step, **m}; eval_curve.append(rec); log.log(kind="eval", **rec)
-        last_preds["preds"] = preds
-
-    def save(step):
-        save_checkpoint(stem, model=model, config=config,
-                        state={"step": step, "optimizer": opt.state_dict(), "rng": get_rng_state(), "carry": carry.state_dict(),
-                               "ema": None if ema is None else ema.state_dict(), "train_curve": train_curve,
-                               "eval_curve": eval_curve, "elapsed": elapsed})
-
-    if start == 0: run_eval(0)                                          # the untrained model
-    end = c.steps if c.stop_after is None else min(c.steps, c.stop_after)
-    model.train(); t0, n_seen = time.perf_counter(), 0
-    for step in tqdm(range(start, end), desc=f"train {name}", initial=start, total=c.steps, disable=not progress):
-        batch = to_batch(train_set, batch_rows(len(train_set), c.batch_size, seed=c.seed, step=step), dev, pad_loss)
-        if carry is None: carry = model.initial_carry(batch)
-        n_seen += int(carry.halted.sum())                                # slots loading a new puzzle this step
-        for g in opt.param_groups: g["lr"] = g["peak"] * lr_factor(c, step)
-        carry, out = model(carry, batch)
-        loss, m = act_loss(out, carry.data["labels"], cfg=model.cfg)
-        opt.zero_grad(set_to_none=True); loss.backward()
-        if c.grad_clip > 0: torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
-        opt.step()
-        if ema is not None: ema.update()
-        rec = {"step": step + 1, "lr": opt.param_groups[0]["lr"], **_to_float(m)}
-        train_curve.append({k: rec[k] for k in ("step", "loss", "lm_loss", "accuracy", "steps")}); log.log(kind="train", **rec)
-        done = step + 1
-        if done % c.eval_interval == 0 or done in (end, c.steps): run_eval(done)
-        if done % c.ckpt_interval == 0 or done in (end, c.steps):
-            elapsed += time.perf_counter() - t0; t0 = time.perf_counter(); save(done)
-    elapsed += time.perf_counter() - t0; log.close()
-    steps_run = max(end - start, 0)
-    if eval_curve[-1]["step"] != end: run_eval(end)                    # resumed a run that had already finished
-    pos = picture_positions(test_set, ev_rows, c.n_pictures, task)
-    preds = last_preds["preds"][pos] if "preds" in last_preds else None
-    if preds is None and len(pos):                                      # ... whose last evaluation is in the checkpoint
-        with (ema.swapped() if ema is not None else torch.no_grad()):
-            _, preds = evaluate(model, test_set, ev_rows[pos], task=task, batch_size=c.eval_batch_size, device=dev)
-    final = {k: v for k, v in eval_curve[-1].items() if k != "step"}
-    results = {"name": name, "task": task, "step": end, "finished": end == c.steps, "final": final,
-               "initial": eval_curve[0] if eval_curve and eval_curve[0]["step"] == 0 else None,
-               "train_curve": train_curve, "eval_curve": eval_curve, "n_params": count_params(model),
-               "train_rows": len(train_set), "test_rows": len(test_set), "eval_rows": len(ev_rows),
-               "config": config, "device": str(dev), "versions": versions(), "git_commit": git_commit(),
-               "time_s": elapsed, "this_run": {"steps": steps_run, "puzzles_loaded": n_seen}}
-    paths = {"results": res_dir/f"results_{name}.json", "curves": res_dir/f"curves_{name}.png",
-             "pictures": res_dir/f"puzzles_{name}.png", "checkpoint": stem, "metrics": res_dir/f"metrics_{name}.jsonl"}
+    t = PuzzleTask(model_cfg, train_set, test_set, task=task, cfg=cfg)
+    s = fit(t, engine_cfg, out_dir, resume=resume, stop_after=stop_after, progress=progress)
+    model, res_dir = s.pop("model"), Path(out_dir) / "results"
+    keep = ("step", "loss", "lm_loss", "accuracy", "steps", "puzzles_loaded")
+    ev = [{k: v for k, v in r.items() if k not in ("kind", "seen", "flops")} for r in s["eval_curve"]]
+    results = {"name": t.name, "task": task, "step": s["step"], "finished": s["finished"],
+               "final": {k: v for k, v in ev[-1].items() if k not in ("step", "time")},
+               "initial": ev[0] if ev[0]["step"] == 0 else None,
+               "train_curve": [{k: r[k] for k in keep} for r in s["train_curve"]], "eval_curve": ev,
+               "n_params": count_params(model), "train_rows": len(train_set), "test_rows": len(test_set),
+               "eval_rows": len(t.ev_rows), "config": {**t.config(), "engine": engine_cfg.to_dict()}, "device": s["device"],
+               "versions": versions(), "git_commit": git_commit(), "time_s": s["time_s"], "resumed_from": s["resumed_from"]}
+    paths = {"results": res_dir/f"results_{t.name}.json", "curves": res_dir/f"curves_{t.name}.png",
+             "pictures": res_dir/f"puzzles_{t.name}.png", "checkpoint": Path(out_dir)/f"checkpoints_{t.name}"/"last",
+             "metrics": res_dir/f"metrics_{t.name}.jsonl"}
     plot_puzzle_curves(results, paths["curves"])
-    if len(pos): show_puzzles(test_set, ev_rows[pos], preds, task=task, path=paths["pictures"], title=f"{name} at step {end}")
+    pos = picture_positions(test_set, t.ev_rows, t.pcfg.n_pictures, task)
+    if len(pos) and t.last_preds is not None:
+        show_puzzles(test_set, t.ev_rows[pos], t.last_preds[pos], task=task, path=paths["pictures"], title=f"{t.name} at step {s['step']}")
     results["paths"] = {k: str(v) for k, v in paths.items()}
     write_json(paths["results"], results)
     return results

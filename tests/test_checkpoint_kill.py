@@ -33,3 +33,25 @@ def test_kill_during_writes_leaves_a_loadable_checkpoint(tmp_path):
     assert last_step > 6
     # only the last interrupted write can leave temporaries (each save removes older ones); they are never read
     assert len([f for f in stem.parent.iterdir() if ".tmp-" in f.name]) <= 4
+
+def test_crash_between_the_two_renames_loads_the_previous_pair(tmp_path, monkeypatch):
+    "Deterministic fault injection: the new weights are in place, the new state is not; load must not mix them"
+    import os
+    from reasoning_nb import checkpoint
+    stem, m = tmp_path / "last", torch.nn.Linear(4, 4)
+    for step in (1, 2):
+        with torch.no_grad(): m.weight.fill_(step)
+        if step == 2:
+            real = os.replace
+            def crash_after_weights(src, dst):
+                real(src, dst)
+                if str(dst).endswith("last.safetensors"): raise OSError("power cut")
+            monkeypatch.setattr(checkpoint.os, "replace", crash_after_weights)
+            try: checkpoint.save_checkpoint(stem, model=m, config={}, state={"step": step})
+            except OSError: pass
+            monkeypatch.setattr(checkpoint.os, "replace", real)
+        else: checkpoint.save_checkpoint(stem, model=m, config={}, state={"step": step})
+    assert (tmp_path / "last.safetensors").exists() and (tmp_path / "last.pt").exists()
+    fresh = torch.nn.Linear(4, 4)
+    st = load_checkpoint(stem, model=fresh, config={})
+    assert st["step"] == 1 and torch.all(fresh.weight == 1), "weights and state from different saves"

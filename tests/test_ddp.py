@@ -10,15 +10,19 @@ def _curves(out):
     recs = read_jsonl(out / "results" / "metrics_baseline.jsonl")
     return np.array([r["loss"] for r in recs if "loss" in r]), np.array([r["val_loss"] for r in recs if "val_loss" in r])
 
-def test_ddp_two_processes_match_one(tmp_path):
-    args = [*TINY, "--steps", "8", "--ckpt_interval", "8", "--eval_interval", "4", "--batch_size", "8", "--device", "cpu"]
+import pytest
+
+@pytest.mark.parametrize("eval_batches", [2, 1])     # 1: fewer validation batches than ranks (rank 1 has none)
+def test_ddp_two_processes_match_one(tmp_path, eval_batches):
+    args = [*TINY, "--steps", "8", "--ckpt_interval", "8", "--eval_interval", "4", "--batch_size", "8", "--device", "cpu",
+            "--eval_batches", str(eval_batches)]
     one = tmp_path / "one"
     run_cli("--output_dir", one, *args)
     script = tmp_path / "train.py"; script.write_text(SCRIPT)
     two = tmp_path / "two"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                        str(script), "--output_dir", str(two), *args], capture_output=True, text=True, env=env)
+                        str(script), "--output_dir", str(two), *args], capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     (t1, v1), (t2, v2) = _curves(one), _curves(two)
     assert len(t1) == len(t2) == 8 and len(v1) == len(v2)
@@ -26,3 +30,13 @@ def test_ddp_two_processes_match_one(tmp_path):
     np.testing.assert_allclose(v2, v1, rtol=1e-5)
     assert (two / "checkpoints_baseline" / "last.safetensors").exists()
     assert not (two / "results" / "metrics_baseline.jsonl.tmp").exists()
+
+def test_resume_on_another_world_size_is_refused(tmp_path):
+    args = [*TINY, "--steps", "4", "--ckpt_interval", "4", "--eval_interval", "4", "--batch_size", "8", "--device", "cpu"]
+    script = tmp_path / "train.py"; script.write_text(SCRIPT)
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script),
+                        "--output_dir", str(tmp_path), *args], capture_output=True, text=True,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", "2", check=False)
+    assert r.returncode == 2 and "written by 2 process(es) and cannot resume on 1" in r.stderr

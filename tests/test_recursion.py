@@ -10,7 +10,7 @@ from reasoning_nb.models.recursion import (RecursionConfig, RecursiveCore, Reaso
                                            hrm_reference, trm_reference)
 from reasoning_nb.models.act import ACTConfig, Carry, QHead, RecursiveReasoner, TokenEmbed, act_loss
 
-V, D, L = 10, 16, 6
+V, D, T = 10, 16, 6
 
 
 @pytest.fixture(autouse=True)
@@ -27,13 +27,13 @@ def tiny_net():
 
 def small_model(act_cfg, rec_cfg=RecursionConfig(H_cycles=2, L_cycles=2), seed=0):
     torch.manual_seed(seed)
-    ncfg = ReasonerNetConfig(d_model=D, n_layers=1, n_heads=2, seq_len=L)
+    ncfg = ReasonerNetConfig(d_model=D, n_layers=1, n_heads=2, seq_len=T)
     core = RecursiveCore(rec_cfg, lambda: ReasonerNet(ncfg), D)
     return RecursiveReasoner(core, TokenEmbed(V, D), nn.Linear(D, V, bias=False), QHead(D), act_cfg)
 
 
 def sort_batch(B, gen):
-    inputs = torch.randint(0, V, (B, L), generator=gen)
+    inputs = torch.randint(0, V, (B, T), generator=gen)
     return {"inputs": inputs, "labels": inputs.sort(-1).values}
 
 
@@ -91,16 +91,17 @@ def test_q_continue_target_two_steps_by_hand():
     with torch.no_grad(): qh.proj.weight.copy_(torch.tensor([[0.1], [0.3]])); qh.proj.bias.zero_()
     model = RecursiveReasoner(core, lambda d: d["inputs"].float().unsqueeze(-1), lambda y: y, qh,
                               ACTConfig(halt_max_steps=2, q_continue=True, halt_exploration_prob=0.0))
-    batch = {"inputs": torch.tensor([[1], [0]])}
+    batch = {"inputs": torch.tensor([[1], [0], [-2]])}
     # x=1: (z, y) = (2, 3), q = (0.3, 0.9) -> continue; next state (6, 9): target sigmoid(max(0.9, 2.7))
     # x=0: (z, y) = (1, 2), q = (0.2, 0.6) -> continue; next state (3, 5): target sigmoid(max(0.5, 1.5))
+    # x=-2: (z, y) = (-1, 0), q = (0, 0) -> continue; next state (-3, -3): target sigmoid(max(-0.3, -0.9)) = the halt value
     c, o = model(model.initial_carry(batch), batch)
-    assert o["halted"].tolist() == [False, False]
-    torch.testing.assert_close(o["target_q_continue"], torch.sigmoid(torch.tensor([2.7, 1.5])))
-    # last step: next states (16, 25) and (8, 13); only halting is left: target sigmoid(q_halt) = sigmoid(2.5), sigmoid(1.3)
+    assert o["halted"].tolist() == [False, False, False]
+    torch.testing.assert_close(o["target_q_continue"], torch.sigmoid(torch.tensor([2.7, 1.5, -0.3])))
+    # last step: next states (16, 25), (8, 13), (-8, -11); only halting is left: target sigmoid(q_halt)
     c, o = model(c, batch)
-    assert o["halted"].tolist() == [True, True] and o["steps"].tolist() == [2, 2]
-    torch.testing.assert_close(o["target_q_continue"], torch.sigmoid(torch.tensor([2.5, 1.3])))
+    assert o["halted"].tolist() == [True, True, True] and o["steps"].tolist() == [2, 2, 2]
+    torch.testing.assert_close(o["target_q_continue"], torch.sigmoid(torch.tensor([2.5, 1.3, -1.1])))
 
 
 @pytest.mark.parametrize("q_continue", [False, True], ids=["bce", "bce+q-continue"])
@@ -114,7 +115,7 @@ def test_halting_branches_train_without_nan(q_continue):
         carry = model.initial_carry(batch) if carry is None else carry
         carry, out = model(carry, batch)
         assert ("target_q_continue" in out) == q_continue
-        loss, met = act_loss(out, carry.data["labels"], cfg=model.cfg)
+        loss, met = act_loss(out, carry.data["labels"], cfg=model.act_cfg)
         assert math.isfinite(loss.item())
         opt.zero_grad(); loss.backward(); opt.step()
         halts += int(out["halted"].sum())

@@ -6,7 +6,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 from conftest import ROOT
+from reasoning_nb.engine import EngineConfig, OptimConfig
+from reasoning_nb.models.act import ACTConfig
 from reasoning_nb.models.puzzle import PuzzleModelConfig
+from reasoning_nb.models.recursion import RecursionConfig
 from reasoning_nb.puzzles.maze import MazeConfig, build_maze
 from reasoning_nb.train_puzzles import PuzzleTrainConfig, train_puzzles
 
@@ -21,7 +24,7 @@ def _run(tmp_path, **params):
 def _check_outputs(out: Path, name: str, steps: int) -> dict:
     res = json.loads((out / "results" / f"results_{name}.json").read_text())
     assert res["step"] == steps and res["finished"] and [e["step"] for e in res["eval_curve"]][0] == 0
-    for k in ("cell_accuracy", "exact_accuracy", "steps"): assert 0 <= res["final"][k] <= max(1, res["final"]["steps"])
+    assert set(res["final"]) >= {"cell_accuracy", "exact_accuracy", "steps", "n"} and res["final"]["n"] == res["eval_rows"]
     for png in ("curves", "puzzles"): assert (out / "results" / f"{png}_{name}.png").stat().st_size > 1000
     assert (out / f"checkpoints_{name}" / "last.safetensors").exists() and res["versions"]["torch"]
     return res
@@ -39,19 +42,19 @@ def test_papermill_task_writes_results_and_pictures(tmp_path, task, extra):
     if task == "arc1": assert "pass@1" in res["final"] and "pass@2" in res["final"]
 
 def test_papermill_transformer_mlp_and_hrm(tmp_path):
-    for model, arch in (("transformer", "mlp"), ("hrm", "attention")):
-        out = tmp_path / model
-        _run(tmp_path, task="maze", model=model, arch=arch, output_dir=str(out), n_train=20, n_test=8, maze_size=7,
+    for mode, arch in (("transformer", "mlp"), ("hrm", "attention")):
+        out = tmp_path / mode
+        _run(tmp_path, task="maze", mode=mode, arch=arch, output_dir=str(out), n_train=20, n_test=8, maze_size=7,
              min_path_len=4, **{**TINY, "steps": 6})
-        res = _check_outputs(out, f"maze_{model}", 6)
-        assert res["final"]["steps"] == (1 if model == "transformer" else 2)
+        res = _check_outputs(out, f"maze_{mode}", 6)
+        assert res["final"]["steps"] == (1 if mode == "transformer" else 2)
 
 def test_papermill_arc2_with_separate_H(tmp_path):
     out = tmp_path / "o"
     _run(tmp_path, task="arc2", separate_H=True, output_dir=str(out), max_tasks=2, n_aug=1,
          **{**TINY, "steps": 2, "eval_interval": 2, "batch_size": 2, "eval_size": 0})
     res = _check_outputs(out, "arc2_trm", 2)
-    assert "pass@1" in res["final"] and res["config"]["model"]["separate_H"] is True
+    assert "pass@1" in res["final"] and res["config"]["model"]["recursion"]["separate_H"] is True
 
 def test_unknown_and_bad_parameters(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['taks'\]"): _run(tmp_path, taks="maze")
@@ -62,28 +65,24 @@ def easy_mazes():
     "Small mazes with short paths: most cells are copied from the input, so a short run learns a lot"
     return build_maze(MazeConfig(size=7, n_train=200, n_test=32, min_path_len=4, seed=0))
 
-def test_short_training_beats_untrained(tmp_path, easy_mazes):
-    tr, te = easy_mazes
-    mcfg = PuzzleModelConfig(d_model=32, n_heads=4, H_cycles=2, L_cycles=1, halt_max_steps=2, vocab_size=tr.vocab_size,
-                             seq_len=tr.seq_len)
-    tcfg = PuzzleTrainConfig(steps=60, batch_size=16, lr=3e-3, warmup_steps=5, eval_interval=60, eval_size=0,
-                             n_pictures=1, device="cpu")
-    res = train_puzzles(mcfg, tcfg, tr, te, tmp_path, task="maze", progress=False)
-    before, after = res["initial"]["cell_accuracy"], res["final"]["cell_accuracy"]
-    assert before < 0.5 and after > before + 0.3, (before, after)
+def _cfgs(H, halt, **engine):
+    mcfg = dict(d_model=32, n_heads=4, recursion=RecursionConfig(H_cycles=H, L_cycles=1), act=ACTConfig(halt_max_steps=halt))
+    return mcfg, EngineConfig(device="cpu", **engine)
 
-def test_resume_is_exact(tmp_path, easy_mazes):
+def test_short_training_reaches_the_copy_baseline(tmp_path, easy_mazes):
+    """An untrained model is far below copying the input; 80 steps reach it (walls and open cells are copied). Beating
+    the copy baseline on the path cells takes longer runs: that is the puzzle-fidelity issue's CPU research."""
     tr, te = easy_mazes
-    mcfg = PuzzleModelConfig(d_model=32, n_heads=4, H_cycles=1, L_cycles=1, halt_max_steps=3, vocab_size=tr.vocab_size,
-                             seq_len=tr.seq_len)
-    tcfg = PuzzleTrainConfig(steps=16, batch_size=8, warmup_steps=2, eval_interval=8, eval_size=8, n_pictures=0,
-                             device="cpu", ema=True)
-    full = train_puzzles(mcfg, tcfg, tr, te, tmp_path / "a", task="maze", progress=False)
-    part = train_puzzles(mcfg, tcfg.replace(stop_after=7), tr, te, tmp_path / "b", task="maze", progress=False)
-    assert part["step"] == 7 and not part["finished"]
-    resumed = train_puzzles(mcfg, tcfg.replace(resume=True), tr, te, tmp_path / "b", task="maze", progress=False)
-    assert [r["loss"] for r in resumed["train_curve"]] == [r["loss"] for r in full["train_curve"]]
-    w = [load_file(tmp_path / d / "checkpoints_maze_trm" / "last.safetensors") for d in "ab"]
-    assert all(torch.equal(w[0][k], w[1][k]) for k in w[0])
-    with pytest.raises(Exception, match="different config"):
-        train_puzzles(mcfg, tcfg.replace(resume=True, lr=5e-4), tr, te, tmp_path / "b", task="maze", progress=False)
+    m, e = _cfgs(2, 2, steps=80, batch_size=16, eval_interval=80, optim=OptimConfig(lr=3e-3, warmup_steps=5))
+    res = train_puzzles(PuzzleModelConfig(**m, vocab_size=tr.vocab_size, seq_len=tr.seq_len), e, tr, te, tmp_path, task="maze",
+                        cfg=PuzzleTrainConfig(eval_size=0, n_pictures=1), progress=False)
+    copy = float(((te.inputs == te.labels) & (te.labels != 0)).sum() / (te.labels != 0).sum())
+    assert res["initial"]["cell_accuracy"] < copy - 0.3 and res["final"]["cell_accuracy"] >= copy - 0.01, (res["initial"], res["final"], copy)
+
+def test_resume_refuses_another_config(tmp_path, easy_mazes):
+    tr, te = easy_mazes
+    m, e = _cfgs(1, 3, steps=4, batch_size=8, eval_interval=4, ckpt_interval=4, optim=OptimConfig(warmup_steps=2))
+    mcfg = PuzzleModelConfig(**m, vocab_size=tr.vocab_size, seq_len=tr.seq_len)
+    train_puzzles(mcfg, e, tr, te, tmp_path, task="maze", cfg=PuzzleTrainConfig(eval_size=8, n_pictures=0), progress=False)
+    with pytest.raises(Exception, match="train.optim.lr: checkpoint 0.001 != current 0.0005"):
+        train_puzzles(mcfg, e.replace(optim=e.optim.replace(lr=5e-4)), tr, te, tmp_path, task="maze", resume=True, progress=False)

@@ -19,7 +19,7 @@ from .recursion import RecursiveCore, trunc_normal_
 
 # %% auto #0
 __all__ = ['IGNORE_INDEX', 'ACTConfig', 'TokenEmbed', 'QHead', 'Carry', 'RecursiveReasoner', 'softmax_cross_entropy',
-           'stablemax_s', 'log_stablemax', 'stablemax_cross_entropy', 'act_loss', 'EMA']
+           'stablemax_s', 'log_stablemax', 'stablemax_cross_entropy', 'act_loss']
 
 # %% ../../nbs/14_act.ipynb #11ec9c92
 @dataclass
@@ -42,7 +42,7 @@ class ACTConfig(Config):
 
 # %% ../../nbs/14_act.ipynb #16a8340b
 class TokenEmbed(nn.Module):
-    "data[key]: [B, L] token ids -> x: [B, L, D] with unit-variance entries (std 1/sqrt(D) table times sqrt(D))"
+    "data[key]: [B, T] token ids -> x: [B, T, D] with unit-variance entries (std 1/sqrt(D) table times sqrt(D))"
     def __init__(self, vocab_size: int, d_model: int, key: str = "inputs"):
         super().__init__()
         self.key, self.scale = key, math.sqrt(d_model)
@@ -51,7 +51,7 @@ class TokenEmbed(nn.Module):
     def forward(self, data: dict): return self.scale * self.emb(data[self.key])
 
 class QHead(nn.Module):
-    "Halting Q-values from the answer state. y: [B, L, D] -> (q_halt, q_continue), each [B] float32 logits"
+    "Halting Q-values from the answer state. y: [B, T, D] -> (q_halt, q_continue), each [B] float32 logits"
     def __init__(self, d_model: int, pool: str = "first"):
         super().__init__()
         check(pool in ("first", "mean", "last"), "pool", f"must be one of ['first', 'mean', 'last'], got {pool!r}")
@@ -70,8 +70,8 @@ def _rows(mask, like):
 @dataclass
 class Carry:
     "State carried between supervision steps"
-    y: torch.Tensor                  # [B, L, D] answer state, detached ([B, 0, D] before the first step)
-    z: torch.Tensor                  # [B, L, D] latent state, detached
+    y: torch.Tensor                  # [B, T, D] answer state, detached ([B, 0, D] before the first step)
+    z: torch.Tensor                  # [B, T, D] latent state, detached
     steps: torch.Tensor              # [B] long: supervision steps taken on the slot's current example
     halted: torch.Tensor             # [B] bool: the slot is done; the next call loads a new example into it
     data: dict[str, torch.Tensor]    # the current example of every slot, e.g. inputs / labels: [B, ...]
@@ -93,7 +93,7 @@ class RecursiveReasoner(nn.Module):
     def __init__(self, core: RecursiveCore, embed: Callable[[dict], torch.Tensor], head: Callable[[torch.Tensor], torch.Tensor],
                  q_head: QHead, act_cfg: ACTConfig):
         super().__init__()
-        self.core, self.embed, self.head, self.q_head, self.cfg = core, embed, head, q_head, act_cfg
+        self.core, self.embed, self.head, self.q_head, self.act_cfg = core, embed, head, q_head, act_cfg
 
     def initial_carry(self, batch: dict) -> Carry:
         "A carry with every slot halted, so the first call loads `batch`"
@@ -107,7 +107,7 @@ class RecursiveReasoner(nn.Module):
         if set(batch) != set(carry.data): raise ValueError(f"batch has keys {sorted(batch)}, the carry holds {sorted(carry.data)}")
         h = carry.halted
         data = {k: torch.where(_rows(h, v), batch[k], v) for k, v in carry.data.items()}
-        x = self.embed(data)                                                   # (B, L, D)
+        x = self.embed(data)                                                   # (B, T, D)
         y0, z0 = self.core.initial_state(*x.shape[:2])
         if carry.y.shape != x.shape:
             if not bool(h.all()): raise ValueError(f"carry state {tuple(carry.y.shape)} does not fit x {tuple(x.shape)}")
@@ -118,13 +118,13 @@ class RecursiveReasoner(nn.Module):
 
     def _halt(self, steps, q_halt, q_continue):
         "Which slots halt after this step ([B] bool); see the table above"
-        H = self.cfg.halt_max_steps
+        H = self.act_cfg.halt_max_steps
         is_last = steps >= H
-        learned = self.cfg.act and (self.training or self.cfg.eval_halting == "learned")
+        learned = self.act_cfg.act and (self.training or self.act_cfg.eval_halting == "learned")
         if not learned: return is_last
-        halted = is_last | ((q_halt > q_continue) if self.cfg.q_continue else (q_halt > 0))
-        if self.training and self.cfg.halt_exploration_prob > 0 and H >= 2:
-            explore = torch.rand(steps.shape, device=steps.device) < self.cfg.halt_exploration_prob
+        halted = is_last | ((q_halt > q_continue) if self.act_cfg.q_continue else (q_halt > 0))
+        if self.training and self.act_cfg.halt_exploration_prob > 0 and H >= 2:
+            explore = torch.rand(steps.shape, device=steps.device) < self.act_cfg.halt_exploration_prob
             min_steps = torch.randint(2, H + 1, steps.shape, device=steps.device)
             halted = halted & ~(explore & (steps < min_steps))
         return halted
@@ -138,9 +138,9 @@ class RecursiveReasoner(nn.Module):
         with torch.no_grad():
             steps = steps + 1
             halted = self._halt(steps, q_halt, q_continue)
-            if self.training and self.cfg.q_continue:
+            if self.training and self.act_cfg.q_continue:
                 next_q_halt, next_q_continue = self.q_head(self.core(x, y, z)[0])
-                is_last = steps >= self.cfg.halt_max_steps
+                is_last = steps >= self.act_cfg.halt_max_steps
                 out["target_q_continue"] = torch.sigmoid(torch.where(is_last, next_q_halt, torch.maximum(next_q_halt, next_q_continue)))
         out["steps"], out["halted"] = steps, halted
         return Carry(y=y.detach(), z=z.detach(), steps=steps, halted=halted, data=data), out
@@ -149,7 +149,7 @@ class RecursiveReasoner(nn.Module):
     def infer(self, batch: dict) -> dict:
         "Run `batch` until every slot has halted once; each slot's `out` from its halting step"
         carry, final, done = self.initial_carry(batch), None, None
-        for _ in range(self.cfg.halt_max_steps):
+        for _ in range(self.act_cfg.halt_max_steps):
             carry, out = self(carry, batch)
             if final is None: final, done = dict(out), out["halted"].clone()
             else:
@@ -163,7 +163,7 @@ class RecursiveReasoner(nn.Module):
 IGNORE_INDEX = -100
 
 def softmax_cross_entropy(logits, labels, ignore_index: int = IGNORE_INDEX):
-    "Per-token softmax cross-entropy in float32. logits: [B, L, V], labels: [B, L] -> [B, L] (0 where ignored)"
+    "Per-token softmax cross-entropy in float32. logits: [B, T, V], labels: [B, T] -> [B, T] (0 where ignored)"
     return F.cross_entropy(logits.float().flatten(0, -2), labels.long().flatten(), ignore_index=ignore_index,
                            reduction="none").view(labels.shape)
 
@@ -174,7 +174,7 @@ def log_stablemax(x, dim: int = -1):
     return s.log() - s.sum(dim, keepdim=True).log()
 
 def stablemax_cross_entropy(logits, labels, ignore_index: int = IGNORE_INDEX):
-    "Per-token stablemax cross-entropy in float64. logits: [B, L, V], labels: [B, L] -> [B, L] (0 where ignored)"
+    "Per-token stablemax cross-entropy in float64. logits: [B, T, V], labels: [B, T] -> [B, T] (0 where ignored)"
     logp = log_stablemax(logits.to(torch.float32 if logits.device.type == "mps" else torch.float64))
     valid = labels != ignore_index
     nll = -logp.gather(-1, torch.where(valid, labels, 0).long().unsqueeze(-1)).squeeze(-1)
@@ -183,7 +183,7 @@ def stablemax_cross_entropy(logits, labels, ignore_index: int = IGNORE_INDEX):
 # %% ../../nbs/14_act.ipynb #f8536c1d
 def act_loss(out: dict, labels: torch.Tensor, *, cfg: ACTConfig, halt_target: Optional[torch.Tensor] = None,
              ignore_index: int = IGNORE_INDEX):
-    "(loss, metrics) of one supervision step. labels: [B, L] of the carry's current examples; halt_target: [B]"
+    "(loss, metrics) of one supervision step. labels: [B, T] of the carry's current examples; halt_target: [B]"
     logits, q_halt = out["logits"], out["q_halt"]
     mask = labels != ignore_index
     n = mask.sum(-1)                                                                       # (B,)
@@ -209,38 +209,3 @@ def act_loss(out: dict, labels: torch.Tensor, *, cfg: ACTConfig, halt_target: Op
                    "q_continue_mean": out["q_continue"].mean(),
                    "q_halt_accuracy": ((q_halt >= 0) == (target >= 0.5)).float().mean()}
     return loss, metrics
-
-# %% ../../nbs/14_act.ipynb #0e1ded5a
-class EMA:
-    "Exponential moving average of a model's trainable parameters (float32 shadow)"
-    def __init__(self, model: nn.Module, decay: float = 0.999):
-        check(0.0 <= decay < 1.0, "decay", f"must be in [0, 1), got {decay}")
-        self.model, self.decay = model, decay
-        self.shadow = {n: p.detach().float().clone() for n, p in model.named_parameters() if p.requires_grad}
-
-    @torch.no_grad()
-    def update(self, model: Optional[nn.Module] = None):
-        "shadow <- decay * shadow + (1 - decay) * weights"
-        for n, p in (model or self.model).named_parameters():
-            if n in self.shadow: self.shadow[n].lerp_(p.detach().float(), 1 - self.decay)
-
-    @contextmanager
-    def swapped(self, model: Optional[nn.Module] = None):
-        "Temporarily load the averaged weights into `model`"
-        model = model or self.model
-        params = {n: p for n, p in model.named_parameters() if n in self.shadow}
-        live = {n: p.detach().clone() for n, p in params.items()}
-        with torch.no_grad():
-            for n, p in params.items(): p.copy_(self.shadow[n])
-        try: yield model
-        finally:
-            with torch.no_grad():
-                for n, p in params.items(): p.copy_(live[n])
-
-    def state_dict(self) -> dict: return {"decay": self.decay, "shadow": dict(self.shadow)}
-
-    def load_state_dict(self, d: dict):
-        missing = sorted(set(self.shadow) - set(d["shadow"]))
-        if missing: raise KeyError(f"EMA state lacks parameters {missing[:5]}")
-        self.decay = float(d["decay"])
-        for n in self.shadow: self.shadow[n].copy_(d["shadow"][n])

@@ -78,7 +78,7 @@ class GatedDeltaNet(nn.Module):
         self.dt_bias = nn.Parameter(dt + torch.log(-torch.expm1(-dt)))   # inverse softplus
         self.o_norm = GatedRMSNorm(V, cfg.norm_eps)
 
-    def backend(self, x) -> str: return gdn_backend(x.device, self.cfg.backend)
+    def backend(self, x) -> str: return gdn_backend(x.device, self.cfg.backend, dtype=x.dtype)
 
     def forward(self, x):
         B, T, _ = x.shape
@@ -86,12 +86,12 @@ class GatedDeltaNet(nn.Module):
         q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         if self.convs is not None: q, k, v = (c(t) for c, t in zip(self.convs, (q, k, v)))
         else: q, k, v = F.silu(q), F.silu(k), F.silu(v)
-        q = F.normalize(q.view(B, T, H, K), dim=-1)                        # (B, T, H, K)
-        k = F.normalize(k.view(B, T, H, K), dim=-1)
+        dt, gt = v.dtype, torch.promote_types(x.dtype, torch.float32)     # op inputs in the projections' dtype, gates in >= fp32
+        q = F.normalize(q.view(B, T, H, K), dim=-1).to(dt)                 # (B, T, H, K); CUDA autocast returns fp32 here
+        k = F.normalize(k.view(B, T, H, K), dim=-1).to(dt)
         v = v.view(B, T, H, V)                                             # (B, T, H, V)
-        gt = torch.promote_types(x.dtype, torch.float32)                   # gates in >= fp32
-        beta = torch.sigmoid(self.b_proj(x).to(gt))                        # (B, T, H)
-        g = -self.A_log.to(gt).exp() * F.softplus(self.a_proj(x).to(gt) + self.dt_bias.to(gt))
-        o, _ = gated_delta_rule(q, k, v, g.to(q.dtype), beta.to(q.dtype), backend=self.cfg.backend)
+        beta = torch.sigmoid(self.b_proj(x).to(gt)).to(dt)                 # (B, T, H)
+        g = -self.A_log.to(gt).exp() * F.softplus(self.a_proj(x).to(gt) + self.dt_bias.to(gt))  # (B, T, H), stays >= fp32
+        o, _ = gated_delta_rule(q, k, v, g, beta, backend=self.cfg.backend)
         o = self.o_norm(o, self.g_proj(x).view(B, T, H, V))
         return self.o_proj(o.reshape(B, T, H * V))

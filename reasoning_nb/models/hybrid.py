@@ -13,10 +13,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ..config import Config, check
 from .gdn import GDNConfig, GatedDeltaNet
+from ..ops.lm_loss import linear_cross_entropy
 
 # %% auto #0
 __all__ = ['HybridLMConfig', 'exp8_config', 'RMSNorm', 'rope_tables', 'apply_rope', 'RoPEAttention', 'SwiGLU', 'Block',
-           'HybridLM', 'flops_per_token']
+           'HybridBackbone', 'TokenIO', 'HybridLM', 'flops_per_token']
 
 # %% ../../nbs/12_hybrid_lm.ipynb #b30a478b
 @dataclass
@@ -35,7 +36,8 @@ class HybridLMConfig(Config):
     rope_theta: float = 10000.0            # RoPE base
     norm_eps: float = 1e-6                 # RMSNorm epsilon
     tie_embeddings: bool = True            # share input embedding and output projection
-    init_std: float = 0.02                 # std of weight init
+    embed_scale: bool = False              # embeddings drawn with std 1/sqrt(d_model) and multiplied by sqrt(d_model)
+    init_std: float = 0.02                 # std of weight init (and of the embedding without embed_scale)
     gdn_backend: str = "auto"              # see GDNConfig.backend
 
     def validate(self):
@@ -62,9 +64,8 @@ class HybridLMConfig(Config):
     def layer_types(self) -> list[str]: return ["attn" if i in self.attention_layers else "gdn" for i in range(self.n_layers)]
 
 def exp8_config(**kw) -> HybridLMConfig:
-    "The exp8 preset: width 768, 12 layers, attention at [5, 11], vocabulary ~50K, sequences of 1024"
-    return HybridLMConfig(**{**dict(vocab_size=50304, d_model=768, n_layers=12, attention_layers=[5, 11],
-                                    attn_heads=12, gdn_heads=6, gdn_head_dim=128, max_seq_len=1024), **kw})
+    "The exp8 model (the config's defaults: width 768, 12 layers, attention at [5, 11], vocabulary ~50K, 1024 tokens)"
+    return HybridLMConfig(**kw)
 
 # %% ../../nbs/12_hybrid_lm.ipynb #a8181065
 class RMSNorm(nn.Module):
@@ -117,7 +118,7 @@ class SwiGLU(nn.Module):
 
 # %% ../../nbs/12_hybrid_lm.ipynb #7e801739
 class Block(nn.Module):
-    "Pre-norm block: token mixer (GDN or attention) then SwiGLU"
+    "Pre-norm block: token mixer (GDN or attention) then SwiGLU. x: [B, T, d] -> [B, T, d]"
     def __init__(self, cfg: HybridLMConfig, kind: str):
         super().__init__()
         self.kind = kind
@@ -129,37 +130,55 @@ class Block(nn.Module):
         x = x + self.mixer(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
-class HybridLM(nn.Module):
-    "Hybrid GDN/attention causal LM. idx: [B, T] token ids"
+# %% ../../nbs/12_hybrid_lm.ipynb #86c00095
+class HybridBackbone(nn.Module):
+    "The block stack and its final RMSNorm. h: [B, T, d] -> [B, T, d]"
     def __init__(self, cfg: HybridLMConfig):
         super().__init__()
         self.cfg = cfg
-        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.blocks = nn.ModuleList([Block(cfg, kind) for kind in cfg.layer_types])
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
-        self.apply(self._init)
         for n, p in self.named_parameters():
-            if n.endswith(("o_proj.weight", "down.weight")): nn.init.normal_(p, std=cfg.init_std / math.sqrt(2 * cfg.n_layers))
-        if cfg.tie_embeddings: self.lm_head.weight = self.embed.weight
-
-    def _init(self, m):
-        if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, std=self.cfg.init_std)
-        if isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
-
-    def blocks_forward(self, h):
-        "h: [B, T, d] -> [B, T, d] through every block"
+            if isinstance(self.get_submodule(n.rsplit(".", 1)[0]), nn.Linear):
+                out_proj = n.endswith(("o_proj.weight", "down.weight"))
+                nn.init.normal_(p, std=cfg.init_std / (math.sqrt(2 * cfg.n_layers) if out_proj else 1))
+    def forward(self, h):
         for b in self.blocks: h = b(h)
-        return h
+        return self.norm(h)
+
+# %% ../../nbs/12_hybrid_lm.ipynb #9c443ae9
+class TokenIO(nn.Module):
+    "Token embedding in (idx: [B, T] -> [B, T, d]) and vocabulary logits out ([B, T, d] -> [B, T, V])"
+    def __init__(self, cfg: HybridLMConfig):
+        super().__init__()
+        self.scale = math.sqrt(cfg.d_model) if cfg.embed_scale else 1.0
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
+        nn.init.normal_(self.embed.weight, std=1 / self.scale if cfg.embed_scale else cfg.init_std)
+        nn.init.normal_(self.lm_head.weight, std=cfg.init_std)
+        if cfg.tie_embeddings: self.lm_head.weight = self.embed.weight
+    def embed_tokens(self, idx): return self.embed(idx) * self.scale
+    def logits(self, h): return self.lm_head(h)
+    def loss(self, h, targets):
+        "Mean token cross-entropy of `h` [B, T, d] against `targets` [B, T], never holding all the logits"
+        return linear_cross_entropy(h.flatten(0, 1), self.lm_head.weight, targets.flatten())
+
+# %% ../../nbs/12_hybrid_lm.ipynb #4cf866a3
+class HybridLM(nn.Module):
+    "Hybrid GDN/attention causal LM: TokenIO around a HybridBackbone. idx: [B, T] token ids"
+    def __init__(self, cfg: HybridLMConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.io, self.backbone = TokenIO(cfg), HybridBackbone(cfg)
 
     def forward(self, idx, targets=None):
-        logits = self.lm_head(self.norm(self.blocks_forward(self.embed(idx))))   # (B, T, vocab)
-        if targets is None: return logits
-        return logits, F.cross_entropy(logits.float().view(-1, logits.shape[-1]), targets.reshape(-1))
+        "logits [B, T, V]; or, with targets [B, T], the mean token cross-entropy"
+        h = self.backbone(self.io.embed_tokens(idx))                        # (B, T, d)
+        return self.io.logits(h) if targets is None else self.io.loss(h, targets)
 
     def num_params(self, non_embedding: bool = False) -> int:
         n = sum(p.numel() for p in self.parameters())
-        return n - self.embed.weight.numel() if non_embedding else n
+        return n - self.io.embed.weight.numel() if non_embedding else n
 
 # %% ../../nbs/12_hybrid_lm.ipynb #a1480caa
 def flops_per_token(cfg: HybridLMConfig, seq_len: int, training: bool = True) -> float:

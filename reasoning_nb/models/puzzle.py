@@ -8,85 +8,70 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/puzzle_model.html.md"""
 # %% ../../nbs/16_puzzle_model.ipynb #35e3e3ff
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 from ..config import Config, check
-from .recursion import RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
+from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
 from .act import ACTConfig, QHead, RecursiveReasoner
 
 # %% auto #0
-__all__ = ['MODELS', 'PuzzleModelConfig', 'PuzzleEmbed', 'PuzzleHead', 'PlainCore', 'PuzzleModel', 'count_params']
+__all__ = ['PuzzleModelConfig', 'PuzzleEmbed', 'PuzzleHead', 'PlainCore', 'PuzzleModel', 'count_params']
 
 # %% ../../nbs/16_puzzle_model.ipynb #e593c97a
-MODELS = ("trm", "hrm", "transformer")
-
 @dataclass
 class PuzzleModelConfig(Config):
-    model: str = "trm"               # "trm", "hrm" or "transformer" (same network applied once, no recursion)
     arch: str = "attention"          # token mixer: "attention" or "mlp" (SwiGLU over positions, the published Sudoku model)
     d_model: int = 64                # width of x, y, z
     n_layers: int = 2                # blocks per network call
     n_heads: int = 4                 # attention heads (arch="attention")
     expansion: float = 4.0           # SwiGLU expansion
-    H_cycles: int = 2                # trm/hrm: outer cycles per supervision step
-    L_cycles: int = 2                # trm/hrm: z updates per outer cycle
-    separate_H: bool = False         # trm: update y with its own network
-    halt_max_steps: int = 4          # trm/hrm: supervision steps per example at most (transformer: always 1)
-    act: bool = True                 # trm/hrm: learned halting with the Q head
-    q_continue: bool = False         # trm/hrm: HRM's Q-learning continue target
-    halt_exploration_prob: float = 0.1  # trm/hrm: exploration of the halting step in training
-    eval_halting: str = "all"        # "all" supervision steps at eval, or "learned" halting
-    loss_type: str = "softmax"       # per-token loss: "softmax" or "stablemax"
-    q_loss_weight: float = 0.5       # weight of the halting losses
-    puzzle_emb_len: int = 0          # learned prefix vectors per puzzle id (0 = no puzzle embedding)
+    recursion: RecursionConfig = field(default_factory=RecursionConfig)   # mode (trm / hrm / transformer), cycles
+    act: ACTConfig = field(default_factory=ACTConfig)                     # supervision steps, halting, loss type
+    puzzle_emb_len: int = 0          # prefix positions for the puzzle embedding (0 = none); one learned d-vector per id in the first
     n_puzzles: int = 1               # rows of the puzzle-embedding table (max puzzle id + 1)
     vocab_size: int = 11             # token vocabulary (0 = PAD)
     seq_len: int = 81                # cells per puzzle (the prefix comes on top)
 
     def validate(self):
-        check(self.model in MODELS, "model", f"must be one of {list(MODELS)}, got {self.model!r}")
         check(self.puzzle_emb_len >= 0, "puzzle_emb_len", f"must be >= 0, got {self.puzzle_emb_len}")
         check(self.n_puzzles >= 1, "n_puzzles", f"must be >= 1, got {self.n_puzzles}")
         check(self.vocab_size >= 2, "vocab_size", f"must be >= 2, got {self.vocab_size}")
         check(self.seq_len >= 1, "seq_len", f"must be >= 1, got {self.seq_len}")
-        self.net_config(); self.act_config()                                  # their checks name the field
-        if self.model != "transformer": self.recursion_config()
+        self.net_config()                                                     # its checks name the field
+
+    @property
+    def mode(self) -> str: return self.recursion.mode
 
     def net_config(self) -> ReasonerNetConfig:
         return ReasonerNetConfig(d_model=self.d_model, n_layers=self.n_layers, arch=self.arch, n_heads=self.n_heads,
                                  seq_len=self.seq_len + self.puzzle_emb_len, expansion=self.expansion)
 
-    def recursion_config(self) -> RecursionConfig:
-        return RecursionConfig(H_cycles=self.H_cycles, L_cycles=self.L_cycles, mode=self.model, separate_H=self.separate_H)
-
-    def act_config(self) -> ACTConfig:
-        if self.model == "transformer":                                       # one step, nothing to halt
-            return ACTConfig(halt_max_steps=1, act=False, eval_halting="all", loss_type=self.loss_type, q_loss_weight=0.0)
-        return ACTConfig(halt_max_steps=self.halt_max_steps, act=self.act, q_continue=self.q_continue,
-                         halt_exploration_prob=self.halt_exploration_prob, eval_halting=self.eval_halting,
-                         loss_type=self.loss_type, q_loss_weight=self.q_loss_weight)
+    @property
+    def effective_act(self) -> ACTConfig:
+        "The halting settings the model runs with: the transformer baseline takes one step and learns no halting"
+        if self.mode != "transformer": return self.act
+        return self.act.replace(halt_max_steps=1, act=False, q_continue=False, eval_halting="all", q_loss_weight=0.0)
 
 # %% ../../nbs/16_puzzle_model.ipynb #16a6bb19
 class PuzzleEmbed(nn.Module):
-    "data['inputs']: [B, L], data['puzzle_ids']: [B] -> x: [B, P + L, D] (P = prefix_len puzzle vectors first)"
+    "data['inputs']: [B, T], data['puzzle_ids']: [B] -> x: [B, P + T, D] (P = prefix_len: the puzzle's vector, then zeros)"
     def __init__(self, vocab_size: int, d_model: int, n_puzzles: int = 1, prefix_len: int = 0):
         super().__init__()
         self.d_model, self.prefix_len, self.scale = d_model, prefix_len, math.sqrt(d_model)
         self.tokens = nn.Embedding(vocab_size, d_model)
         trunc_normal_(self.tokens.weight, std=1 / self.scale)
-        self.puzzles = nn.Embedding(n_puzzles, prefix_len * d_model) if prefix_len else None
-        if self.puzzles is not None: nn.init.zeros_(self.puzzles.weight)
+        self.puzzles = nn.Parameter(torch.zeros(n_puzzles, d_model)) if prefix_len else None   # one D-vector per id
 
     def forward(self, data: dict):
-        x = self.tokens(data["inputs"].long())                                          # (B, L, D)
+        x = self.tokens(data["inputs"].long())                                          # (B, T, D)
         if self.puzzles is not None:
-            p = self.puzzles(data["puzzle_ids"].long()).view(len(x), self.prefix_len, self.d_model)   # (B, P, D)
-            x = torch.cat([p, x], 1)                                                    # (B, P + L, D)
+            p = self.puzzles[data["puzzle_ids"].long()].unsqueeze(1).to(x.dtype)        # (B, 1, D)
+            x = torch.cat([p, x.new_zeros(len(x), self.prefix_len - 1, self.d_model), x], 1)   # (B, P + T, D)
         return self.scale * x
 
 class PuzzleHead(nn.Module):
-    "y: [B, P + L, D] -> logits [B, L, V] (prefix dropped)"
+    "y: [B, P + T, D] -> logits [B, T, V] (prefix dropped)"
     def __init__(self, d_model: int, vocab_size: int, prefix_len: int = 0):
         super().__init__()
         self.prefix_len, self.proj = prefix_len, nn.Linear(d_model, vocab_size, bias=False)
@@ -95,13 +80,13 @@ class PuzzleHead(nn.Module):
 
 # %% ../../nbs/16_puzzle_model.ipynb #bdb1462e
 class PlainCore(nn.Module):
-    "One network call on x, no recursion. x: [B, L, D] -> (h, h)"
+    "One network call on x, no recursion. x: [B, T, D] -> (h, h)"
     def __init__(self, make_net, d_model: int):
         super().__init__()
         self.d_model, self.net = d_model, make_net()
         self.register_buffer("y_init", torch.zeros(d_model))
         self.register_buffer("z_init", torch.zeros(d_model))
-    def initial_state(self, B: int, L: int): return self.y_init.expand(B, L, -1), self.z_init.expand(B, L, -1)
+    def initial_state(self, B: int, T: int): return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
     def forward(self, x, y, z):
         h = self.net(x)
         return h, h
@@ -112,14 +97,14 @@ class PuzzleModel(RecursiveReasoner):
     def __init__(self, cfg: PuzzleModelConfig):
         net_cfg = cfg.net_config()
         make_net = lambda: ReasonerNet(net_cfg)
-        core = (PlainCore(make_net, cfg.d_model) if cfg.model == "transformer"
-                else RecursiveCore(cfg.recursion_config(), make_net, cfg.d_model))
+        core = (PlainCore(make_net, cfg.d_model) if cfg.mode == "transformer"
+                else RecursiveCore(cfg.recursion, make_net, cfg.d_model))
         super().__init__(core, PuzzleEmbed(cfg.vocab_size, cfg.d_model, cfg.n_puzzles, cfg.puzzle_emb_len),
-                         PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), QHead(cfg.d_model), cfg.act_config())
-        self.model_cfg = cfg
+                         PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), QHead(cfg.d_model), cfg.effective_act)
+        self.cfg = cfg
 
-    def puzzle_emb_parameters(self) -> list:
-        "Parameters of the puzzle-embedding table (empty without a prefix)"
-        return [] if self.embed.puzzles is None else list(self.embed.puzzles.parameters())
+    def puzzle_emb_parameters(self) -> dict:
+        "{name: parameter} of the puzzle-embedding table (empty without a prefix)"
+        return {} if self.embed.puzzles is None else {"embed.puzzles": self.embed.puzzles}
 
 def count_params(model: nn.Module) -> int: return sum(p.numel() for p in model.parameters())

@@ -1,5 +1,5 @@
 """One recursion core for tiny recursive models (TRM) and hierarchical reasoning models (HRM): an answer state
-`y` and a latent `z` refined by any `[B, L, D] -> [B, L, D]` network, with gradient through the last cycle only.
+`y` and a latent `z` refined by any `[B, T, D] -> [B, T, D]` network, with gradient through the last cycle only.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/recursion.html.md"""
 
@@ -17,20 +17,23 @@ from ..config import Config, check
 from .hybrid import SwiGLU, RoPEAttention
 
 # %% auto #0
-__all__ = ['RecursionConfig', 'trunc_normal_', 'RecursiveCore', 'trm_reference', 'hrm_reference', 'ReasonerNetConfig',
+__all__ = ['MODES', 'RecursionConfig', 'trunc_normal_', 'RecursiveCore', 'trm_reference', 'hrm_reference', 'ReasonerNetConfig',
            'swiglu_hidden', 'rms_norm', 'SequenceMLP', 'ReasonerBlock', 'ReasonerNet']
 
 # %% ../../nbs/13_recursion.ipynb #0d52a206
+MODES = ("trm", "hrm", "transformer")
+
 @dataclass
 class RecursionConfig(Config):
     H_cycles: int = 3              # outer cycles per supervision step (TRM's T); all but the last run without gradient
     L_cycles: int = 6              # z updates z <- L_net(z + y + x) per outer cycle (TRM's n)
-    mode: str = "trm"              # "trm": whole last outer cycle differentiated; "hrm": one-step gradient, separate H_net
+    mode: str = "trm"              # "trm": last outer cycle differentiated; "hrm": one-step gradient, separate H_net;
+                                   # "transformer": no recursion, the network applied once (the baseline)
     separate_H: bool = False       # TRM only: update y with its own network H_net instead of the shared L_net
 
     def validate(self):
         for k in ("H_cycles", "L_cycles"): check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
-        check(self.mode in ("trm", "hrm"), "mode", f"must be one of ['trm', 'hrm'], got {self.mode!r}")
+        check(self.mode in MODES, "mode", f"must be one of {list(MODES)}, got {self.mode!r}")
         check(not (self.separate_H and self.mode == "hrm"), "separate_H",
               "is a TRM option; mode='hrm' always has separate L and H networks")
 
@@ -39,13 +42,13 @@ class RecursionConfig(Config):
 
     @property
     def net_calls(self) -> int:
-        "Network evaluations per supervision step (both modes): H_cycles * (L_cycles + 1)"
-        return self.H_cycles * (self.L_cycles + 1)
+        "Network evaluations per supervision step: H_cycles * (L_cycles + 1) when recursing, else 1"
+        return 1 if self.mode == "transformer" else self.H_cycles * (self.L_cycles + 1)
 
     @property
     def grad_calls(self) -> int:
         "Network evaluations per supervision step that carry gradient"
-        return self.L_cycles + 1 if self.mode == "trm" else 2
+        return {"trm": self.L_cycles + 1, "hrm": 2, "transformer": 1}[self.mode]
 
 # %% ../../nbs/13_recursion.ipynb #7c437e9c
 def trunc_normal_(t: torch.Tensor, std: float = 1.0, bound: float = 2.0) -> torch.Tensor:
@@ -56,7 +59,7 @@ def trunc_normal_(t: torch.Tensor, std: float = 1.0, bound: float = 2.0) -> torc
 
 # %% ../../nbs/13_recursion.ipynb #a9ba1ab0
 class RecursiveCore(nn.Module):
-    "TRM/HRM recursion around `make_net()` ([B, L, D] -> [B, L, D]); `forward` is one supervision step"
+    "TRM/HRM recursion around `make_net()` ([B, T, D] -> [B, T, D]); `forward` is one supervision step"
     def __init__(self, cfg: RecursionConfig, make_net: Callable[[], nn.Module], d_model: int):
         super().__init__()
         self.cfg, self.d_model = cfg, d_model
@@ -70,9 +73,9 @@ class RecursiveCore(nn.Module):
         "The network that updates y: H_net when separate, else the shared L_net"
         return self.L_net if self.H_net is None else self.H_net
 
-    def initial_state(self, B: int, L: int):
-        "y, z: [B, L, D], every position set to y_init / z_init (broadcast views)"
-        return self.y_init.expand(B, L, -1), self.z_init.expand(B, L, -1)
+    def initial_state(self, B: int, T: int):
+        "y, z: [B, T, D], every position set to y_init / z_init (broadcast views)"
+        return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
 
     def _outer_cycle(self, x, y, z):
         for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
@@ -84,21 +87,21 @@ class RecursiveCore(nn.Module):
         return self._outer_cycle(x, y, z)
 
     def _hrm(self, x, y, z):
-        T, n = self.cfg.H_cycles, self.cfg.L_cycles
+        n_outer, n_inner = self.cfg.H_cycles, self.cfg.L_cycles
         with torch.no_grad():
-            for h in range(T):
-                for _ in range(n - 1 if h == T - 1 else n): z = self.L_net(z + y + x)
-                if h < T - 1: y = self.H_net(y + z)
+            for h in range(n_outer):
+                for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.L_net(z + y + x)
+                if h < n_outer - 1: y = self.H_net(y + z)
         z = self.L_net(z + y + x)                 # the one-step gradient: final z update ...
         return self.H_net(y + z), z               # ... and final y update
 
     def forward(self, x, y, z):
-        "x, y, z: [B, L, D] -> (y, z) after one supervision step"
+        "x, y, z: [B, T, D] -> (y, z) after one supervision step"
         return self._hrm(x, y, z) if self.cfg.mode == "hrm" else self._trm(x, y, z)
 
 # %% ../../nbs/13_recursion.ipynb #b69ee5c3
 def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int):
-    "TRM supervision step, loop form; gradient only through the last outer cycle. x, y, z: [B, L, D]"
+    "TRM supervision step, loop form; gradient only through the last outer cycle. x, y, z: [B, T, D]"
     for h in range(H_cycles):
         if h == H_cycles - 1: y, z = y.detach(), z.detach()          # the gradient cut
         for _ in range(L_cycles):
@@ -107,7 +110,7 @@ def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int):
     return y, z
 
 def hrm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int):
-    "HRM supervision step, loop form; gradient only through the final z and y updates. x, y, z: [B, L, D]"
+    "HRM supervision step, loop form; gradient only through the final z and y updates. x, y, z: [B, T, D]"
     n_updates = H_cycles * L_cycles
     for i in range(n_updates):
         if i == n_updates - 1: y, z = y.detach(), z.detach()         # the gradient cut
@@ -124,7 +127,7 @@ class ReasonerNetConfig(Config):
     arch: str = "attention"        # token mixer: "attention" (bidirectional, RoPE) or "mlp" (SwiGLU across positions)
     n_heads: int = 8               # attention heads (arch="attention")
     seq_len: int = 81              # positions seen, including any puzzle-embedding prefix; exact length for arch="mlp"
-    expansion: float = 4.0         # SwiGLU hidden = expansion * 2/3 * width, rounded up to a multiple of 8
+    expansion: float = 4.0         # SwiGLU hidden = expansion * 2/3 * width, rounded up to a multiple of 256
     rope_theta: float = 10000.0    # RoPE base
     norm_eps: float = 1e-5         # RMSNorm epsilon
 
@@ -136,39 +139,41 @@ class ReasonerNetConfig(Config):
             check(self.d_model % self.n_heads == 0, "d_model", f"{self.d_model} is not divisible by n_heads={self.n_heads}")
             check((self.d_model // self.n_heads) % 2 == 0, "n_heads", f"head size {self.d_model // self.n_heads} must be even for RoPE")
 
-def swiglu_hidden(width: int, expansion: float) -> int: return 8 * math.ceil(expansion * width * 2 / 3 / 8)
+def swiglu_hidden(width: int, expansion: float, multiple: int = 256) -> int:
+    "SwiGLU hidden size: round(expansion * width * 2/3), rounded up to a multiple of `multiple` (published: 256)"
+    return multiple * math.ceil(round(expansion * width * 2 / 3) / multiple)
 
 # %% ../../nbs/13_recursion.ipynb #107065cd
-def rms_norm(x, eps: float = 1e-5):
-    "Parameter-free RMSNorm over the last dim, computed in float32"
+def rms_norm(x, eps: float = 1e-5, dim: int = -1):
+    "Parameter-free RMSNorm over `dim` (the width by default), computed in float32"
     xf = x.float()
-    return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
+    return (xf * torch.rsqrt(xf.pow(2).mean(dim, keepdim=True) + eps)).to(x.dtype)
 
 class SequenceMLP(nn.Module):
-    "SwiGLU across the position axis. x: [B, L, D] -> [B, L, D], L == seq_len"
+    "SwiGLU across the position axis. x: [B, T, D] -> [B, T, D], T == seq_len"
     def __init__(self, seq_len: int, expansion: float):
         super().__init__()
         self.seq_len, self.mlp = seq_len, SwiGLU(seq_len, swiglu_hidden(seq_len, expansion))
     def forward(self, x):
         if x.shape[1] != self.seq_len:
             raise ValueError(f"arch='mlp' mixes exactly seq_len={self.seq_len} positions, got {x.shape[1]}")
-        return self.mlp(x.transpose(1, 2)).transpose(1, 2)                                    # mix over L
+        return self.mlp(x.transpose(1, 2)).transpose(1, 2)                                    # mix over T
 
 # %% ../../nbs/13_recursion.ipynb #3ce4ddef
 class ReasonerBlock(nn.Module):
-    "Post-norm block: h = norm(h + mixer(h)); h = norm(h + mlp(h)). h: [B, L, D]"
+    "Post-norm block: h = norm(h + mixer(h)); h = norm(h + mlp(h)); the mixer's norm is over T for arch='mlp'. h: [B, T, D]"
     def __init__(self, cfg: ReasonerNetConfig):
         super().__init__()
-        self.eps = cfg.norm_eps
+        self.eps, self.mix_dim = cfg.norm_eps, (-1 if cfg.arch == "attention" else 1)     # 1: the sequence axis
         self.mixer = (RoPEAttention(cfg.d_model, cfg.n_heads, cfg.seq_len, cfg.rope_theta, causal=False) if cfg.arch == "attention"
                       else SequenceMLP(cfg.seq_len, cfg.expansion))
         self.mlp = SwiGLU(cfg.d_model, swiglu_hidden(cfg.d_model, cfg.expansion))
     def forward(self, h):
-        h = rms_norm(h + self.mixer(h), self.eps)
+        h = rms_norm(h + self.mixer(h), self.eps, dim=self.mix_dim)
         return rms_norm(h + self.mlp(h), self.eps)
 
 class ReasonerNet(nn.Module):
-    "The network a puzzle model recurses: `n_layers` post-norm blocks. h: [B, L, D] -> [B, L, D]"
+    "The network a puzzle model recurses: `n_layers` post-norm blocks. h: [B, T, D] -> [B, T, D]"
     def __init__(self, cfg: ReasonerNetConfig):
         super().__init__()
         self.cfg = cfg

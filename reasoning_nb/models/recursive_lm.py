@@ -7,122 +7,91 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/recursive_lm.html.md"""
 
 # %% ../../nbs/15_recursive_lm.ipynb #5d33fb55
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..config import Config, check
-from .hybrid import HybridLMConfig, Block, RMSNorm, flops_per_token
+from .hybrid import HybridLMConfig, HybridBackbone, HybridLM, TokenIO, flops_per_token
 from .recursion import RecursionConfig, RecursiveCore
-from .act import ACTConfig, QHead, RecursiveReasoner, TokenEmbed, act_loss, softmax_cross_entropy
+from .act import ACTConfig, Carry, QHead, RecursiveReasoner, act_loss, softmax_cross_entropy
 
 # %% auto #0
-__all__ = ['RecursiveLMConfig', 'exp8_recursive_config', 'HybridStack', 'RecursiveLM']
+__all__ = ['RecursiveLMConfig', 'RecursiveLM', 'eval_steps']
 
 # %% ../../nbs/15_recursive_lm.ipynb #cd2213a8
 @dataclass
 class RecursiveLMConfig(Config):
-    H_cycles: int = 3                  # outer cycles per supervision step (all but the last without gradient)
-    L_cycles: int = 3                  # z updates per outer cycle
-    halt_max_steps: int = 5            # supervision steps per sequence at most
-    act: bool = True                   # learned halting (off: always halt_max_steps)
-    q_continue: bool = False           # also learn q_continue with the bootstrapped Q-learning target
-    halt_exploration_prob: float = 0.1 # chance that a sequence must run a random minimum of steps
-    eval_halting: str = "all"          # evaluation: "all" steps, or "learned" halting
+    lm: HybridLMConfig = field(default_factory=HybridLMConfig)           # the recursed stack, its embedding and head
+    recursion: RecursionConfig = field(default_factory=RecursionConfig)  # cycles per supervision step, trm or hrm
+    act: ACTConfig = field(default_factory=ACTConfig)                    # supervision steps and halting
     halt_margin: float = 0.01          # nats: halt when another step would lower the loss by less than this
-    mode: str = "trm"                  # "trm" or "hrm" recursion
-    separate_H: bool = False           # TRM: update y with its own stack instead of the shared one
-    q_loss_weight: float = 0.5         # weight of the halting losses
 
     def validate(self):
         check(self.halt_margin >= 0, "halt_margin", f"must be >= 0, got {self.halt_margin}")
-        self.recursion_config(); self.act_config()
-
-    def recursion_config(self) -> RecursionConfig:
-        return RecursionConfig(H_cycles=self.H_cycles, L_cycles=self.L_cycles, mode=self.mode, separate_H=self.separate_H)
-
-    def act_config(self) -> ACTConfig:
-        return ACTConfig(halt_max_steps=self.halt_max_steps, act=self.act, q_continue=self.q_continue,
-                         halt_exploration_prob=self.halt_exploration_prob, eval_halting=self.eval_halting,
-                         q_loss_weight=self.q_loss_weight)
-
-def exp8_recursive_config(**kw) -> RecursiveLMConfig:
-    "The exp8 recursive preset: H_cycles 3, L_cycles 3, halt_max_steps 5, ACT on"
-    return RecursiveLMConfig(**{**dict(H_cycles=3, L_cycles=3, halt_max_steps=5, act=True), **kw})
+        check(self.recursion.mode in ("trm", "hrm"), "recursion.mode",
+              f"must be 'trm' or 'hrm' for the recursive LM (the non-recursive model is HybridLM), got {self.recursion.mode!r}")
 
 # %% ../../nbs/15_recursive_lm.ipynb #672cfb19
-class HybridStack(nn.Module):
-    "The hybrid blocks + output RMSNorm. h: [B, T, d] -> [B, T, d]"
-    def __init__(self, cfg: HybridLMConfig):
-        super().__init__()
-        self.blocks = nn.ModuleList([Block(cfg, kind) for kind in cfg.layer_types])
-        self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
-        for m in self.modules():
-            if isinstance(m, nn.Linear): nn.init.normal_(m.weight, std=cfg.init_std)
-    def forward(self, h):
-        for b in self.blocks: h = b(h)
-        return self.norm(h)
-
-class RecursiveLM(nn.Module):
-    "exp8 recursive: `forward(idx, targets, carry)` = one supervision step -> (loss, metrics, carry)"
-    carries_state = True           # the trainer keeps the carry between steps (and in checkpoints)
-
-    def __init__(self, cfg: HybridLMConfig, rcfg: RecursiveLMConfig):
-        super().__init__()
-        self.cfg, self.rcfg, self.act_cfg = cfg, rcfg, rcfg.act_config()
-        self.embed = TokenEmbed(cfg.vocab_size, cfg.d_model, key="inputs")
-        self.core = RecursiveCore(rcfg.recursion_config(), lambda: HybridStack(cfg), cfg.d_model)
-        self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
-        nn.init.normal_(self.lm_head.weight, std=cfg.init_std)
-        self.q_head = QHead(cfg.d_model, pool="mean")
-        self.reasoner = RecursiveReasoner(self.core, self.embed, self.lm_head, self.q_head, self.act_cfg)
-        self.blocks = self.core.L_net.blocks       # for reporting the GDN backend, as HybridLM
+class RecursiveLM(RecursiveReasoner):
+    "exp8 recursive: TokenIO around a TRM/HRM recursion of HybridBackbone; `forward(carry, batch)` is one supervision step"
+    def __init__(self, cfg: RecursiveLMConfig):
+        lm, io = cfg.lm, TokenIO(cfg.lm)
+        core = RecursiveCore(cfg.recursion, lambda: HybridBackbone(lm), lm.d_model)
+        super().__init__(core, lambda data: io.embed_tokens(data["inputs"]), io.logits, QHead(lm.d_model, pool="mean"), cfg.act)
+        self.cfg, self.io = cfg, io
 
     def num_params(self, non_embedding: bool = False) -> int:
         n = sum(p.numel() for p in self.parameters())
-        return n - self.embed.emb.weight.numel() if non_embedding else n
+        return n - self.io.embed.weight.numel() if non_embedding else n
 
-    def _seq_loss(self, logits, labels):    # (B,) mean token cross-entropy per sequence
+    def seq_loss(self, logits, labels):
+        "Mean token cross-entropy per sequence: [B]"
         return softmax_cross_entropy(logits, labels).mean(-1)
 
-    def forward(self, idx, targets, carry=None):
-        "idx, targets: [B, T]. Refills halted slots from this batch, runs one supervision step"
-        batch = {"inputs": idx, "labels": targets}
-        if carry is None: carry = self.reasoner.initial_carry(batch)
-        refilled = carry.halted.sum()
-        carry, out = self.reasoner(carry, batch)
+    def supervision_loss(self, carry: Carry, out: dict) -> tuple:
+        "(loss, metrics) of the step that produced `carry`, `out`, with the halting target of one extra no-grad step"
         labels = carry.data["labels"]
-        with torch.no_grad():   # the halting target: would one more step lower the loss by halt_margin?
-            now = self._seq_loss(out["logits"], labels)
+        with torch.no_grad():
+            now = self.seq_loss(out["logits"], labels)
             y_next, _ = self.core(self.embed(carry.data), carry.y, carry.z)
-            gain = now - self._seq_loss(self.lm_head(y_next), labels)
-            halt_target = torch.where(out["steps"] >= self.rcfg.halt_max_steps, 1.0, (gain < self.rcfg.halt_margin).float())
+            gain = now - self.seq_loss(self.head(y_next), labels)
+            last = out["steps"] >= self.act_cfg.halt_max_steps
+            halt_target = torch.where(last, 1.0, (gain < self.cfg.halt_margin).float())
         loss, m = act_loss(out, labels, cfg=self.act_cfg, halt_target=halt_target)
-        metrics = {"lm_loss": m["lm_loss"], "reasoning_steps": m["steps"], "halt_rate": m["halt_rate"],
-                   "q_halt_mean": m["q_halt_mean"], "q_continue_mean": m["q_continue_mean"],
-                   "act_penalty": self.rcfg.q_loss_weight * (m["q_halt_loss"] + m["q_continue_loss"]),
-                   "halt_target_mean": halt_target.mean(), "next_step_gain": gain.mean(), "refilled": refilled}
-        return loss, metrics, carry
-
-    @torch.no_grad()
-    def evaluate(self, idx, targets) -> dict:
-        "Validation on fresh sequences: loss after each supervision step, and at the halting step"
-        batch = {"inputs": idx, "labels": targets}
-        carry, by_step = self.reasoner.initial_carry(batch), []
-        for _ in range(self.rcfg.halt_max_steps):
-            carry, out = self.reasoner(carry, batch)
-            by_step.append(self._seq_loss(out["logits"], targets).mean().item())
-            if self.rcfg.eval_halting == "all" and bool(out["halted"].all()): break
-        if self.rcfg.eval_halting == "learned":
-            fin = self.reasoner.infer(batch)
-            return {"loss": self._seq_loss(fin["logits"], targets).mean().item(), "steps": fin["steps"].float().mean().item(),
-                    "loss_by_step": by_step}
-        return {"loss": by_step[-1], "steps": float(len(by_step)), "loss_by_step": by_step}
+        return loss, {"lm_loss": m["lm_loss"], "reasoning_steps": m["steps"], "halt_rate": m["halt_rate"],
+                      "q_halt_mean": m["q_halt_mean"], "q_continue_mean": m["q_continue_mean"],
+                      "act_penalty": self.act_cfg.q_loss_weight * (m["q_halt_loss"] + m["q_continue_loss"]),
+                      "halt_target_mean": halt_target.mean(), "next_step_gain": gain.mean()}
 
     def flops_per_position(self, seq_len: int) -> float:
         "Training FLOPs per token position per optimizer step (one supervision step of every slot)"
-        c, r = self.cfg, self.rcfg.recursion_config()
+        c, r = self.cfg.lm, self.cfg.recursion
         head = 2 * c.d_model * c.vocab_size
         stack = flops_per_token(c, seq_len, training=False) - head           # one forward through the stack
-        extra = r.net_calls * (2 if self.rcfg.q_continue else 1)              # no-grad steps: halting target (+ Q target)
+        extra = r.net_calls * (2 if self.act_cfg.q_continue else 1)           # no-grad steps: halting target (+ Q target)
         return (r.net_calls + extra) * stack + 2 * r.grad_calls * stack + 3 * head + extra // r.net_calls * head
+
+# %% ../../nbs/15_recursive_lm.ipynb #2dcc55f3
+@torch.no_grad()
+def _causal_q_halt(model: RecursiveLM, y):
+    "q_halt at every position from the mean of y over positions <= t: [B, T]"
+    cum = y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)
+    return model.q_head.proj(cum.to(model.q_head.proj.weight.dtype)).float()[..., 0]
+
+@torch.no_grad()
+def eval_steps(model: RecursiveLM, idx, targets=None) -> tuple:
+    "(logits [B, T, V], steps [B, T], loss after each step) of evaluation on fresh sequences idx: [B, T]"
+    x = model.embed({"inputs": idx}); y, z = model.core.initial_state(*x.shape[:2])
+    N, learned = model.act_cfg.halt_max_steps, model.act_cfg.eval_halting == "learned"
+    final, steps, done, by_step = None, torch.zeros_like(idx), torch.zeros_like(idx, dtype=torch.bool), []
+    for s in range(1, N + 1):
+        y, z = model.core(x, y, z)
+        logits = model.head(y)
+        if targets is not None: by_step.append(model.seq_loss(logits, targets).mean().item())
+        stop = (_causal_q_halt(model, y) > 0) if learned and s < N else torch.full_like(done, s == N)
+        new = stop & ~done
+        final = logits if final is None else torch.where(new.unsqueeze(-1), logits, final)
+        steps, done = torch.where(new, s, steps), done | new
+        if bool(done.all()): break
+    return final, steps, by_step

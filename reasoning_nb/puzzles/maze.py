@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
 from tqdm.auto import tqdm
-from ..config import Config, check
+from ..config import Config, check, cli_main
 from ..data import DataError, digest
 from .sudoku import (PAD, PuzzleCSV, PuzzleSet, apply_transforms, build_puzzle_sets,
                                          check_puzzle_source, csv_source_files, invert_transforms, puzzle_cli,
@@ -281,8 +281,8 @@ def maze_cli(argv: Optional[list[str]] = None) -> dict:
     return puzzle_cli(argv, MazeConfig, build_maze, "rnb-build-maze", "Build maze puzzle sets (train.npz, test.npz)")
 
 def maze_main(argv: Optional[list[str]] = None) -> None:
-    "Console entry point `rnb-build-maze` (exit status 0 on success; the summary is printed)"
-    maze_cli(argv)
+    "Console entry point `rnb-build-maze` (the summary is printed; bad input: one line on stderr, exit status 2)"
+    cli_main("rnb-build-maze", maze_cli, argv)
 
 # %% ../../nbs/07_maze.ipynb #8dc21187
 MAZE_COLOURS = ("#ffffff", "#222222", "#ffffff", "#2ca02c", "#d62728", "#1f77b4", "#ff7f0e")  # PAD, # SGo, wrong

@@ -17,8 +17,9 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from ..config import Config, check
-from ..data import DataError, atomic_write, cache_root, digest, is_local
+from ..config import Config, check, cli_main
+from ..checkpoint import atomic_write
+from ..data import DataError, cache_root, digest, is_local
 
 # %% auto #0
 __all__ = ['PAD', 'BLANK', 'SUDOKU_VOCAB', 'SUDOKU_LEN', 'PUZZLE_FORMAT', 'UNITS', 'LINE_PERMS', 'CSV_COLUMNS', 'SUDOKU_VERSION',
@@ -636,8 +637,8 @@ def sudoku_cli(argv: Optional[list[str]] = None) -> dict:
                       "Build Sudoku puzzle sets (train.npz, test.npz)")
 
 def sudoku_main(argv: Optional[list[str]] = None) -> None:
-    "Console entry point `rnb-build-sudoku` (exit status 0 on success; the summary is printed)"
-    sudoku_cli(argv)
+    "Console entry point `rnb-build-sudoku` (the summary is printed; bad input: one line on stderr, exit status 2)"
+    cli_main("rnb-build-sudoku", sudoku_cli, argv)
 
 # %% ../../nbs/06_sudoku.ipynb #7ed8d5de
 def show_sudoku(inputs_row, pred_row=None, label_row=None, ax=None):

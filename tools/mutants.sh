@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Mutation check: put one known bug at a time into a temporary copy of the package, run the tests that guard
+# against it, and print whether they caught it (the tests must FAIL on the mutant). Nothing in the checkout changes.
+#   bash tools/mutants.sh            # every mutant (about 10 minutes on 2 cores)
+#   bash tools/mutants.sh rng-restore ckpt-id-check
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-$PWD/.venv/bin/python}
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+# name | file | text to replace | replacement | pytest arguments
+MUTANTS=$(cat <<'EOF'
+rng-restore|reasoning_nb/engine.py|set_rng_state(st["rng"][run.d.rank]); |pass; |tests/test_resume.py -k recursive or maze
+optimizer-restore|reasoning_nb/engine.py|for o, s in zip(run.opts, st["optimizers"]): o.load_state_dict(s)|pass|tests/test_resume.py -k baseline
+carry-restore|reasoning_nb/engine.py|run.task.load_state_dict(st["task"][run.d.rank])|None|tests/test_resume.py -k recursive
+ema-restore|reasoning_nb/engine.py|if run.ema: run.ema.load_state_dict(st["ema"])|pass|tests/test_resume.py -k maze
+ckpt-id-check|reasoning_nb/checkpoint.py|if meta.get("ckpt_id") != state.get("ckpt_id"):|if False:|tests/test_checkpoint_kill.py
+write-in-place|reasoning_nb/checkpoint.py|tmp_w, tmp_s = Path(str(p["weights"]) + tag), Path(str(p["state"]) + tag)|tmp_w, tmp_s = p["weights"], p["state"]|tests/test_checkpoint_kill.py
+no-ddp|reasoning_nb/engine.py|net = nn.parallel.DistributedDataParallel(model) if d.world_size > 1 else model|net = model|tests/test_ddp.py -k match_one
+gdn-chunked|reasoning_nb/ops/gdn.py|return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|return (o * 1.001).to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|tests/test_gdn_ops.py
+q-continue|reasoning_nb/models/act.py|torch.maximum(next_q_halt, next_q_continue)|next_q_continue|tests/test_recursion.py -k q_continue
+causal-halting|reasoning_nb/models/recursive_lm.py|cum = y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)|cum = y.float().mean(1, keepdim=True).expand_as(y)|tests/test_causality.py
+EOF
+)
+
+printf '%-18s %-40s %s\n' mutant tests result
+caught=0; total=0
+while IFS='|' read -r name file from to tests; do
+  [ -z "$name" ] && continue
+  if [ $# -gt 0 ] && [[ ! " $* " =~ " $name " ]]; then continue; fi
+  total=$((total + 1))
+  rm -rf "$work/repo"; mkdir -p "$work/repo"
+  git ls-files -z | xargs -0 -I{} cp --parents {} "$work/repo/"
+  if ! "$PY" - "$work/repo/$file" "$from" "$to" <<'PYEOF'
+import sys
+path, old, new = sys.argv[1:]
+s = open(path).read()
+if s.count(old) != 1: sys.exit(f"mutation text found {s.count(old)} times in {path}")
+open(path, "w").write(s.replace(old, new))
+PYEOF
+  then printf '%-18s %-40s %s\n' "$name" "$tests" "NOT APPLIED (the code changed: update tools/mutants.sh)"; continue; fi
+  read -r -a targs <<< "${tests%% -k *}"
+  kexpr=""; [[ "$tests" == *" -k "* ]] && kexpr="${tests#* -k }"
+  (cd "$work/repo" && OMP_NUM_THREADS=1 PYTHONPATH="$work/repo" timeout 900 "$PY" -m pytest -q -x -p no:cacheprovider \
+      "${targs[@]}" ${kexpr:+-k "$kexpr"} > "$work/$name.log" 2>&1); rc=$?
+  if [ $rc -eq 1 ]; then result="caught"; caught=$((caught + 1))
+  elif [ $rc -eq 0 ]; then result="MISSED (tests passed on the mutant)"
+  else result="error (pytest exit $rc; see the log)"; fi
+  printf '%-18s %-40s %s\n' "$name" "$tests" "$result"
+done <<< "$MUTANTS"
+echo "$caught of $total mutants caught"
+[ "$caught" -eq "$total" ]
