@@ -86,7 +86,7 @@ def test_kl_training_lowers_held_out_kl(tiny, tmp_path):
 def test_task_batch_is_stateless_in_step(tiny):
     exs = [distill_example(tiny, [9] + p, p, 3, 8, eos=1) for p in ([5, 6], [7, 8, 9], [10], [11, 12])]
     task = SteeringTask(tiny, 1, SteeringConfig(d_model=64, proj_dim=32, hidden=32, window=4, rank=4), exs, exs[:1])
-    task.setup(torch.device("cpu"), 3)
+    task.setup(torch.device("cpu"), EngineConfig(batch_size=3, seed=1))
     a, b = task.batch(5, 0, 1), task.batch(5, 0, 1)
     assert all(torch.equal(a[k], b[k]) for k in a)
     loss, metrics, n = task.loss(task.build_model(), a)

@@ -347,7 +347,7 @@ class SteeringTask(Task):
     def config(self): return {"steering": self.cfg.to_dict(), "layer": self.layer, "n_train": len(self.train), **self.settings}
 
     def batch(self, step, rank, world_size):
-        g = torch.Generator().manual_seed(10_007 * step + 1)
+        g = torch.Generator().manual_seed(1_000_003 * self.seed + step)
         idx = torch.randint(len(self.train), (self.batch_size,), generator=g)[rank::world_size].tolist()
         return {k: v.to(self.device) for k, v in collate([self.train[i] for i in idx], self.pad_id).items()}
 
@@ -400,7 +400,7 @@ class ProbeTask(Task):
     def config(self): return {"steering": self.cfg.to_dict(), "n_train": len(self.train), "max_len": self.max_len}
 
     def batch(self, step, rank, world_size):
-        g = torch.Generator().manual_seed(7919 * step + 3)
+        g = torch.Generator().manual_seed(1_000_003 * self.seed + step)
         idx = torch.randint(len(self.train), (self.batch_size,), generator=g)[rank::world_size].tolist()
         x, m = pad_trajectories([self.train[i][0] for i in idx], self.max_len)
         y = torch.tensor([float(self.train[i][1]) for i in idx])
