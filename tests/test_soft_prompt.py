@@ -1,0 +1,129 @@
+"Phase 1a soft-prompt memory: loss positions, batched = per-pair loop, convergence and health, greedy decoding, resume, bad inputs."
+import json
+import papermill as pm
+import pytest
+import torch
+from conftest import ROOT, SHARED_DATA
+import reasoning_nb.models.soft_prompt as sp
+from reasoning_nb.config import ConfigError
+from reasoning_nb.models.soft_prompt import (QAPair, SoftPromptConfig, converged, curve_health, encode_pair, generator_loss,
+                                              greedy_decode, init_contents, load_lm, load_pairs, make_rows, make_tiny_lm,
+                                              mode_vectors, optimise, per_problem_loop, run_stage, token_embeddings)
+
+NB = ROOT / "nbs" / "23_phase1a.ipynb"
+SQUAD = SHARED_DATA / "squad2_dev" / "cs224n_dev-v2.0.json"
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    "A random Qwen3 (width 32, 2 layers) with a character tokenizer, saved and loaded like any checkpoint"
+    lm, tok = load_lm(str(make_tiny_lm(tmp_path_factory.mktemp("tiny"), hidden_size=32, seed=1)))
+    return lm, tok, mode_vectors(lm, tok, ("question", "answer"))
+
+
+def enc(tok, s): return tok.encode(s, add_special_tokens=False)
+
+
+def test_first_target_token_is_scored_from_last_prompt_position(tiny):
+    lm, tok, _ = tiny
+    E = token_embeddings(lm)
+    torch.manual_seed(0)
+    prompt, tgt = torch.randn(1, 4, 32) * 0.3, torch.tensor([enc(tok, "abc")])
+    logp = lm(inputs_embeds=torch.cat([prompt, E[tgt]], 1)).logits.log_softmax(-1)[0]        # (7, V)
+    by_hand = -(logp[3, tgt[0, 0]] + logp[4, tgt[0, 1]] + logp[5, tgt[0, 2]]) / 3             # positions P-1, P, P+1
+    torch.testing.assert_close(generator_loss(lm, tgt, prompt)[0], by_hand, atol=1e-5, rtol=0)
+    # a single-token target is read from the last prompt vector only: changing an earlier *target* cannot matter
+    torch.testing.assert_close(generator_loss(lm, tgt[:, :1], prompt)[0], -logp[3, tgt[0, 0]], atol=1e-5, rtol=0)
+    padded = torch.tensor([enc(tok, "abc") + [0, 0], enc(tok, "hello")])
+    both = generator_loss(lm, padded, prompt.expand(2, -1, -1), padded != 0)
+    torch.testing.assert_close(both[0], by_hand, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("stop_loss", [0.0, 4.7])
+def test_batched_equals_per_pair_loop(tiny, stop_loss):
+    lm, tok, modes = tiny
+    qa = [("12+30=?", "42"), ("7+5=?", "12"), ("what is 3+3?", "6")]
+    rows = make_rows([[(0, enc(tok, q)), (1, enc(tok, a))] for q, a in qa for _ in range(2)])   # 3 pairs x 2 restarts
+    cfg = SoftPromptConfig(K=3, steps=25, restarts=2, stop_loss=stop_loss, stop_pair=False)
+    starts = init_contents([f"t:{i}" for i in range(6)], 3, 32, token_embeddings(lm).std().item(), 0)
+    st = optimise(lm, starts, modes, rows, [0, 0, 1, 1, 2, 2], cfg, progress=False)
+    if stop_loss: assert min(st.updates) < 25 <= max(st.updates), st.updates      # some rows stopped early, some not
+    for c, ref in zip(st.c, per_problem_loop(lm, starts, modes, rows, cfg)):
+        torch.testing.assert_close(c.detach(), ref, atol=1e-4, rtol=0)
+
+
+def test_convergence_rule_and_health_on_synthetic_curves():
+    assert converged(1.0, random=4.0, full_context=5.0)            # < 0.3 x random
+    assert converged(1.0, random=2.0, full_context=0.6)            # < 2 x full context
+    assert not converged(1.0, random=3.0, full_context=0.5)
+    x = torch.linspace(0, 1, 200)
+    curves = {"healthy": 5 * torch.exp(-4 * x), "plateau_then_drop": torch.where(x < 0.4, 5 - 0.2 * x, 4.92 - 8 * (x - 0.4)),
+              "oscillating": 4 - x + torch.sin(60 * x), "flat": 3 + 0.02 * torch.cos(7 * x), "diverging": 2 + x ** 2}
+    assert {k: curve_health(v.tolist()) for k, v in curves.items()} == {k: k for k in curves}
+    assert curve_health([1.0, float("inf")]) == "diverging"
+
+
+def test_greedy_decode_of_an_optimised_c_reproduces_its_target(tiny):
+    lm, tok, modes = tiny
+    target = enc(tok, "Paris")
+    st = optimise(lm, init_contents(["g"], 8, 32, 0.3, 0), modes, make_rows([[(1, target)]]), [0],
+                  SoftPromptConfig(K=8, steps=300, stop_loss=0.1), progress=False)
+    assert st.curves[0][-1] < 0.1
+    prompt = torch.cat([st.c[0].detach(), modes[1:]], 0)[None]
+    assert tok.decode(greedy_decode(lm, prompt, len(target))[0]) == "Paris"
+
+
+def test_resume_skips_finished_pairs(tiny, tmp_path, monkeypatch):
+    lm, tok, modes = tiny
+    pairs = load_pairs("arithmetic", 4)
+    seen, real = [], sp.optimise_pairs
+    monkeypatch.setattr(sp, "optimise_pairs", lambda m, t, ps, *a, **k: seen.append([p.id for p in ps]) or real(m, t, ps, *a, **k))
+    cfg, path = SoftPromptConfig(K=2, steps=3, restarts=1), tmp_path / "records.jsonl"
+    recs, _ = run_stage(lm, tok, pairs[:3], cfg, "joint", modes, path, "tiny", chunk_pairs=2, progress=False)
+    assert seen == [["arith-0", "arith-1"], ["arith-2"]] and len(recs) == 3
+    with open(path, "a") as f: f.write('{"key": "x", "id": "arith-3", "tar')                   # killed mid-write
+    recs2, _ = run_stage(lm, tok, pairs, cfg, "joint", modes, path, "tiny", chunk_pairs=2, progress=False)
+    assert seen[2:] == [["arith-3"]] and recs2[:3] == recs
+    run_stage(lm, tok, pairs, cfg.replace(K=3), "joint", modes, path, "tiny", chunk_pairs=4, progress=False)
+    assert seen[3:] == [[p.id for p in pairs]]                                              # another K: all again
+
+
+def test_bad_inputs(tiny, tmp_path):
+    lm, tok, _ = tiny
+    with pytest.raises(ConfigError, match="K must be >= 1, got 0"): SoftPromptConfig(K=0)
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(ValueError, match="empty.jsonl: no pairs"): load_pairs(str(tmp_path / "empty.jsonl"))
+    (tmp_path / "bad.jsonl").write_text('{"question": "q", "answer": "a"}\n{"question": "q", "answer": 3}\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: 'answer' must be a non-empty string"): load_pairs(str(tmp_path / "bad.jsonl"))
+    (tmp_path / "bad.json").write_text('{"data": [{"paragraphs": [{"qas": [{"question": "q"}]}]}]}')
+    with pytest.raises(ValueError, match=r"data\[0\].paragraphs\[0\].qas\[0\]: not SQuAD 2.0 JSON"): load_pairs(str(tmp_path / "bad.json"))
+    with pytest.raises(ValueError, match="exceeds the model's context of 256 positions"):
+        encode_pair(tok, QAPair("long", "q" * 250, "a"), K=8, max_positions=lm.config.max_position_embeddings)
+    with pytest.raises(ValueError, match="cannot read its token embeddings"): token_embeddings(torch.nn.GRU(2, 2))
+
+
+@pytest.mark.skipif(not SQUAD.exists(), reason="shared SQuAD 2.0 data not present")
+def test_squad_local_file():
+    pairs = load_pairs(str(SQUAD))
+    assert len(pairs) == 2910                                                               # answerable questions (MANIFEST)
+    assert (pairs[0].question, pairs[0].answer) == ("In what country is Normandy located?", "France")
+    assert [p.id for p in load_pairs(str(SQUAD), n=5)] == [p.id for p in pairs[:5]]
+
+
+def _run(tmp_path, **params):
+    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+
+
+def test_pipeline_resumes_and_refuses_bad_parameters(tmp_path, monkeypatch):
+    monkeypatch.setenv("REASONING_NB_CACHE", str(tmp_path / "cache"))
+    out, small = tmp_path / "o", dict(K_values=[4], K_main=4, steps=10, stage1=False, restarts=1)
+    _run(tmp_path, n_pairs=2, output_dir=str(out), **small)
+    _run(tmp_path, n_pairs=3, output_dir=str(out), **small)
+    lines = [json.loads(l) for l in (out / "records.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in lines] == ["arith-0", "arith-1", "arith-2"]                    # the second run added one
+    res = json.loads((out / "results.json").read_text())
+    assert res["n_pairs"] == 3 and len(res["records"]["joint_K4"]) == 3 and res["verdict"] in ("pass", "partial", "fail")
+    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['K'\]"): _run(tmp_path, K=3)
+    with pytest.raises(pm.PapermillExecutionError, match="K must be >= 1, got 0"): _run(tmp_path, K_main=0, output_dir=str(out))
