@@ -10,6 +10,7 @@ from __future__ import annotations
 import json, math, random, re
 from dataclasses import dataclass, field
 from pathlib import Path
+from .metrics import jsonl_rows
 from .config import Config, ConfigError, check
 
 # %% auto #0
@@ -111,10 +112,7 @@ def read_gsm8k_jsonl(path) -> list[Problem]:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"problem file {path} does not exist")
     out = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: row = json.loads(line)
-        except json.JSONDecodeError as e: raise ConfigError(f"{path}:{i}: not valid JSON ({e})") from None
+    for i, row in jsonl_rows(path):
         if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(row.get("answer"), str):
             raise ConfigError(f"{path}:{i}: a row needs string fields 'question' and 'answer'")
         gold = gsm8k_gold(row["answer"])

@@ -11,18 +11,20 @@ from pathlib import Path
 from .checkpoint import atomic_write
 
 # %% auto #0
-__all__ = ['read_jsonl', 'write_json', 'MetricsLog', 'plot_training_curves']
+__all__ = ['jsonl_rows', 'read_jsonl', 'write_json', 'MetricsLog', 'plot_training_curves']
 
 # %% ../nbs/04_metrics.ipynb #37350731
-def read_jsonl(path) -> list[dict]:
-    "All records of a JSON-lines file; a bad line is an error naming file and line number"
-    out = []
+def jsonl_rows(path):
+    "(line number, record) of every non-blank line of a JSON-lines file; a bad line is an error naming file and line"
     with open(path) as f:
         for i, line in enumerate(f, 1):
             if not line.strip(): continue
-            try: out.append(json.loads(line))
+            try: yield i, json.loads(line)
             except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: not valid JSON ({e})") from None
-    return out
+
+def read_jsonl(path) -> list[dict]:
+    "All records of a JSON-lines file; a bad line is an error naming file and line number"
+    return [r for _, r in jsonl_rows(path)]
 
 def write_json(path, obj):
     "Write `obj` as indented JSON, atomically"

@@ -15,6 +15,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
+from ..metrics import jsonl_rows
 from ..config import Config, check
 
 # %% auto #0
@@ -55,12 +56,7 @@ def read_pairs_jsonl(path) -> list[QAPair]:
     "Pairs from a JSON-lines file of `{question, answer[, id, question_variants, answer_variants]}`"
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: pair file not found")
-    pairs = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: r = json.loads(line)
-        except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: not valid JSON ({e})") from None
-        pairs.append(pair_from_dict(r, f"{path}:{i}", f"{path.stem}-{i}"))
+    pairs = [pair_from_dict(r, f"{path}:{i}", f"{path.stem}-{i}") for i, r in jsonl_rows(path)]
     if not pairs: raise ValueError(f"{path}: no pairs (the file is empty)")
     return pairs
 
