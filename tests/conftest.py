@@ -32,3 +32,15 @@ CLI = [sys.executable, "-c", "import sys; from reasoning_nb.train import train_e
 def run_cli(*args, check=True, **kw):
     "Run `rnb-train-exp8` in a subprocess"
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, check=check, **kw)
+
+def run_notebook(nb, tmp_path, **params):
+    "Execute notebook `nb` under plain papermill with `params`, in `tmp_path`"
+    import papermill as pm
+    return pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+
+def notebook_error(nb, tmp_path, **params) -> str:
+    "'<exception name>: <message>' of a papermill run of `nb` that must fail"
+    import papermill as pm
+    with pytest.raises(pm.PapermillExecutionError) as e: run_notebook(nb, tmp_path, **params)
+    return f"{e.value.ename}: {e.value.evalue}"

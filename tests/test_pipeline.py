@@ -3,19 +3,15 @@ import json
 from pathlib import Path
 import papermill as pm
 import pytest
-from conftest import ROOT, TINY, run_cli
+from conftest import ROOT, TINY, run_cli, run_notebook, notebook_error
 
 NB = ROOT / "nbs" / "20_train_exp8.ipynb"
 SMALL = dict(d_model=64, n_layers=2, attention_layers=[1], attn_heads=4, gdn_heads=2, gdn_head_dim=16, seq_len=64,
              batch_size=8, max_chars=300000, vocab_size=512, eval_batches=2, warmup_steps=4)
 
-def _run(tmp_path, **params):
-    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
-                               progress_bar=False, cwd=str(tmp_path))
+def _run(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
-def _error(tmp_path, **params) -> str:
-    with pytest.raises(pm.PapermillExecutionError) as e: _run(tmp_path, **params)
-    return f"{e.value.ename}: {e.value.evalue}"
+def _error(tmp_path, **params) -> str: return notebook_error(NB, tmp_path, **params)
 
 def test_papermill_short_run_writes_results(tmp_path):
     out = tmp_path / "run"

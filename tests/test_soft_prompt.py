@@ -3,7 +3,7 @@ import json
 import papermill as pm
 import pytest
 import torch
-from conftest import ROOT, SHARED_DATA
+from conftest import ROOT, SHARED_DATA, run_notebook, notebook_error
 import reasoning_nb.models.soft_prompt as sp
 from reasoning_nb.config import ConfigError
 from reasoning_nb.models.soft_prompt import (QAPair, SoftPromptConfig, converged, curve_health, encode_pair, generator_loss,
@@ -111,9 +111,7 @@ def test_squad_local_file():
     assert [p.id for p in load_pairs(str(SQUAD), n=5)] == [p.id for p in pairs[:5]]
 
 
-def _run(tmp_path, **params):
-    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
-                               progress_bar=False, cwd=str(tmp_path))
+def _run(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
 
 def test_pipeline_resumes_and_refuses_bad_parameters(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ import numpy as np
 import papermill as pm
 import pytest
 import torch, torch.nn as nn
-from conftest import ROOT, SHARED_DATA
+from conftest import ROOT, SHARED_DATA, run_notebook, notebook_error
 from reasoning_nb.arith import extract_answer, read_gsm8k_jsonl, load_problems, gsm8k_gold
 from reasoning_nb.config import ConfigError
 from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, attached, recorded, decoder_layers,
@@ -167,13 +167,9 @@ def tiny_dir(tmp_path_factory):
     tok.save_pretrained(d)
     return d
 
-def _pm(tmp_path, **params):
-    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
-                               progress_bar=False, cwd=str(tmp_path))
+def _pm(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
-def _error(tmp_path, **params) -> str:
-    with pytest.raises(pm.PapermillExecutionError) as e: _pm(tmp_path, **params)
-    return f"{e.value.ename}: {e.value.evalue}"
+def _error(tmp_path, **params) -> str: return notebook_error(NB, tmp_path, **params)
 
 def test_pipeline_tiny_model(tmp_path, tiny_dir):
     out = tmp_path / "run"

@@ -5,7 +5,7 @@ import papermill as pm
 import pytest
 import torch
 from safetensors.torch import load_file
-from conftest import ROOT
+from conftest import ROOT, run_notebook, notebook_error
 from reasoning_nb.engine import EngineConfig, OptimConfig
 from reasoning_nb.models.act import ACTConfig
 from reasoning_nb.models.puzzle import PuzzleModelConfig
@@ -17,9 +17,7 @@ NB = ROOT / "nbs" / "21_train_trm.ipynb"
 TINY = dict(d_model=32, n_heads=4, H_cycles=1, L_cycles=1, halt_max_steps=2, batch_size=8, steps=12, eval_interval=6,
             eval_size=8, n_pictures=2, warmup_steps=2, device="cpu")
 
-def _run(tmp_path, **params):
-    return pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
-                               progress_bar=False, cwd=str(tmp_path))
+def _run(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
 def _check_outputs(out: Path, name: str, steps: int) -> dict:
     res = json.loads((out / "results" / f"results_{name}.json").read_text())
