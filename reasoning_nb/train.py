@@ -133,8 +133,8 @@ class Exp8Params(Config):
     attn_heads: int = 4                # attention heads
     gdn_heads: int = 2                 # Gated DeltaNet heads
     gdn_head_dim: int = 32             # GDN key size per head (value size is twice this)
-    tie_embeddings: bool = True        # share the input embedding and the output projection
-    embed_scale: bool = False          # unit-variance embeddings (std 1/sqrt(d) table times sqrt(d))
+    tie_embeddings: Optional[bool] = None  # share input embedding and output projection; None: baseline yes, recursive no
+    embed_scale: Optional[bool] = None  # unit-variance embeddings (std 1/sqrt(d) table times sqrt(d)); None: recursive only
     mode: str = "trm"                  # recursive: "trm" or "hrm" recursion
     H_cycles: int = 2                  # recursive: outer cycles per supervision step
     L_cycles: int = 1                  # recursive: z updates per outer cycle
@@ -188,9 +188,11 @@ class Exp8Params(Config):
 
     def model_config(self, model_type: str, vocab_size: int):
         "HybridLMConfig for the baseline; RecursiveLMConfig (the same LM config nested) for the recursive mode"
+        rec = model_type == "recursive"                   # the modes' conventions: GPT (tied, std 0.02), TRM (untied, unit x)
         lm = HybridLMConfig(vocab_size=vocab_size, d_model=self.d_model, n_layers=self.n_layers, attention_layers=self.attention_layers,
-                            attn_heads=self.attn_heads, gdn_heads=self.gdn_heads, gdn_head_dim=self.gdn_head_dim,
-                            max_seq_len=self.seq_len, tie_embeddings=self.tie_embeddings, embed_scale=self.embed_scale)
+                            attn_heads=self.attn_heads, gdn_heads=self.gdn_heads, gdn_head_dim=self.gdn_head_dim, max_seq_len=self.seq_len,
+                            tie_embeddings=not rec if self.tie_embeddings is None else self.tie_embeddings,
+                            embed_scale=rec if self.embed_scale is None else self.embed_scale)
         if model_type == "baseline": return lm
         return RecursiveLMConfig(lm=lm, halt_margin=self.halt_margin,
                                  recursion=RecursionConfig(H_cycles=self.H_cycles, L_cycles=self.L_cycles, mode=self.mode,
