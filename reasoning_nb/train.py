@@ -20,7 +20,7 @@ from .metrics import write_json, plot_training_curves
 from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
 from .models.recursion import RecursionConfig
-from .models.act import ACTConfig, Carry
+from .models.act import ACTConfig, CarriedSlots
 from .models.recursive_lm import RecursiveLM, RecursiveLMConfig, eval_steps
 from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
@@ -73,7 +73,7 @@ class LMTask(Task):
         return net
 
 # %% ../nbs/19_train_lm.ipynb #2d1375cc
-class RecursiveLMTask(LMTask):
+class RecursiveLMTask(CarriedSlots, LMTask):
     "Deep-supervision language modelling with `RecursiveLM`: one supervision step per optimizer step, carried slots"
     def __init__(self, model_cfg: RecursiveLMConfig, data, *, seq_len: int, eval_batches: int, name: str = "recursive"):
         super().__init__(model_cfg, data, seq_len=seq_len, eval_batches=eval_batches, name=name)
@@ -110,9 +110,7 @@ class RecursiveLMTask(LMTask):
         return {"val_loss": sum(p["loss"] for p in parts) / n, "val_steps": sum(p["steps"] for p in parts) / n,
                 "val_loss_by_step": by_step}
 
-    def state_dict(self): return {} if self.carry is None else {"carry": {k: (v.cpu() if torch.is_tensor(v) else {kk: vv.cpu() for kk, vv in v.items()})
-                                                                         for k, v in self.carry.state_dict().items()}}
-    def load_state_dict(self, d): self.carry = Carry.from_state_dict(d["carry"]).to(self.device) if d else None
+
 
 # %% ../nbs/19_train_lm.ipynb #40ae2255
 MODEL_TYPES = ("baseline", "recursive")

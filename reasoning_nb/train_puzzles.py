@@ -19,7 +19,7 @@ from .config import Config, check
 from .engine import EngineConfig, OptimConfig, Task, fit, param_groups
 from .torch_utils import versions, git_commit
 from .metrics import read_jsonl, write_json
-from .models.act import Carry, act_loss, IGNORE_INDEX
+from .models.act import CarriedSlots, act_loss, IGNORE_INDEX
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 
 # %% auto #0
@@ -171,7 +171,7 @@ def plot_puzzle_curves(results: dict, path):
     return Path(path)
 
 # %% ../nbs/18_train_puzzles.ipynb #09e0352e
-class PuzzleTask(Task):
+class PuzzleTask(CarriedSlots, Task):
     "Deep-supervision training of a `PuzzleModel` on a puzzle set; evaluation on a fixed subsample of the test set"
     best = ("exact_accuracy", "max")
 
@@ -223,9 +223,7 @@ class PuzzleTask(Task):
         self.last_preds = cat["preds"]
         return puzzle_metrics(self.test_set, self.ev_rows, cat["preds"], cat["conf"], cat["steps"], task=self.task)
 
-    def state_dict(self): return {} if self.carry is None else {"carry": {k: (v.cpu() if torch.is_tensor(v) else {kk: vv.cpu() for kk, vv in v.items()})
-                                                                         for k, v in self.carry.state_dict().items()}}
-    def load_state_dict(self, d): self.carry = Carry.from_state_dict(d["carry"]).to(self.device) if d else None
+
 
 # %% ../nbs/18_train_puzzles.ipynb #f9cc0405
 def train_puzzles(model_cfg: PuzzleModelConfig, engine_cfg: EngineConfig, train_set, test_set, out_dir, *, task: str,

@@ -19,7 +19,7 @@ from .recursion import RecursiveCore, trunc_normal_
 
 # %% auto #0
 __all__ = ['IGNORE_INDEX', 'ACTConfig', 'TokenEmbed', 'QHead', 'Carry', 'RecursiveReasoner', 'softmax_cross_entropy',
-           'stablemax_s', 'log_stablemax', 'stablemax_cross_entropy', 'act_loss']
+           'stablemax_s', 'log_stablemax', 'stablemax_cross_entropy', 'act_loss', 'CarriedSlots']
 
 # %% ../../nbs/14_act.ipynb #11ec9c92
 @dataclass
@@ -209,3 +209,10 @@ def act_loss(out: dict, labels: torch.Tensor, *, cfg: ACTConfig, halt_target: Op
                    "q_continue_mean": out["q_continue"].mean(),
                    "q_halt_accuracy": ((q_halt >= 0) == (target >= 0.5)).float().mean()}
     return loss, metrics
+
+# %% ../../nbs/14_act.ipynb #f82fcd12
+class CarriedSlots:
+    "Mixin for an engine task whose `carry` (a `Carry` or None) is its state between optimizer steps"
+    carry: Optional[Carry] = None
+    def state_dict(self) -> dict: return {} if self.carry is None else {"carry": self.carry.to("cpu").state_dict()}
+    def load_state_dict(self, d: dict): self.carry = Carry.from_state_dict(d["carry"]).to(self.device) if d else None
