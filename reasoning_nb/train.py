@@ -226,12 +226,12 @@ def lm_results(s: dict, task: LMTask) -> dict:
     return res
 
 # %% ../nbs/19_train_lm.ipynb #7b0aa1f7
-def _train_one(params: Exp8Params, model_type: str, data, out: Path) -> Optional[dict]:
+def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: bool = True) -> Optional[dict]:
     model_cfg = params.model_config(model_type, pad_vocab(data.tokenizer.vocab_size))
     task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.seq_len,
                                                                      eval_batches=params.eval_batches, name=model_type)
     s = fit(task, params.engine_config(), out, resume=params.resume, resume_from=params.resume_from or None,
-            extend_steps=params.extend_steps)
+            extend_steps=params.extend_steps, progress=progress)
     if s is None: return None                                       # DDP ranks other than 0
     res = lm_results(s, task) | {"model_type": model_type, "experiment": params.experiment, "data": data.meta,
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
@@ -246,8 +246,8 @@ def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     "Train `params.model_type` (or, with `compare`, both); returns its results (the comparison summary with `compare`)"
     from reasoning_nb.analysis.compare import compare_exp8
     out, data = resolve_output_dir(params.output_dir), load_lm_data(params.data_config())
-    if not params.compare: return _train_one(params, params.model_type, data, out)
-    runs = {t: _train_one(params, t, data, out) for t in MODEL_TYPES}
+    if not params.compare: return _train_one(params, params.model_type, data, out, progress)
+    runs = {t: _train_one(params, t, data, out, progress) for t in MODEL_TYPES}
     return None if runs["baseline"] is None else compare_exp8(out / "results")
 
 # %% ../nbs/19_train_lm.ipynb #bb22dda0

@@ -58,7 +58,8 @@ def test_empty_dataset(tmp_path):
 def test_corrupted_and_mismatched_checkpoint(tmp_path):
     out = tmp_path / "ck"
     args = [a for a in TINY]
-    run_cli("--output_dir", out, *args, "--steps", 4, "--ckpt_interval", 4, "--eval_interval", 4)
+    r = run_cli("--output_dir", out, *args, "--steps", 4, "--ckpt_interval", 4, "--eval_interval", 4)
+    assert "batch/s" not in r.stderr + r.stdout          # TINY passes --no_progress: no bar
     p = {**SMALL, "steps": 4, "output_dir": str(out), "resume": True}
     assert "task.model.d_model: checkpoint 64 != current 32" in _error(tmp_path, **{**p, "d_model": 32, "attn_heads": 2})
     for f in ("last.safetensors", "last.prev.safetensors"):
