@@ -49,7 +49,7 @@ class MemoryConfig(Config):
         check(self.replacement in REPLACEMENTS, "replacement", f"must be one of {list(REPLACEMENTS)}, got {self.replacement!r}")
         check(self.index in INDEXES, "index", f"must be one of {list(INDEXES)}, got {self.index!r}")
         check(0 <= self.write_threshold <= 1, "write_threshold", f"must be in [0, 1], got {self.write_threshold}")
-        check(1 <= self.lsh_bits <= 62, "lsh_bits", f"must be in [1, 62], got {self.lsh_bits}")
+        check(1 <= self.lsh_bits <= 31, "lsh_bits", f"must be in [1, 31], got {self.lsh_bits}")
 
 # %% ../../nbs/14c_memory.ipynb #dc0dbac8
 def attend(q, keys, values, usable, n_heads: int):
@@ -64,7 +64,7 @@ def attend(q, keys, values, usable, n_heads: int):
     any_ = usable.any(-1)
     p = torch.where(any_[:, None, None], s.softmax(-1), 0.0).nan_to_num(0.0)          # (B, h, N); zeros if nothing usable
     read = torch.einsum(f"bhn,{per_query}nhd->bhd", p, vh.to(p.dtype)).reshape(B, -1) # (B, V)
-    top = torch.where(any_, p.mean(1).argmax(-1), -1)
+    top = torch.where(any_, s.sum(1).argmax(-1), -1)                                 # highest score summed over heads
     return read, top
 
 def attend_reference(q, keys, values, usable, n_heads: int):
@@ -74,16 +74,16 @@ def attend_reference(q, keys, values, usable, n_heads: int):
     for b in range(B):
         K, Vs, U = (t[b] if t.dim() == d else t for t, d in ((keys, 3), (values, 3), (usable, 2)))
         dk, dv = q.shape[1] // n_heads, Vs.shape[1] // n_heads
-        heads, mean_p = [], torch.zeros(N)
+        heads, total = [], torch.full((N,), float("-inf"))
+        sl = [j for j in range(N) if U[j]]
         for h in range(n_heads):
-            sl = [j for j in range(N) if U[j]]
             w = torch.zeros(N)
             if sl:
                 s = torch.tensor([float(q[b, h*dk:(h+1)*dk] @ K[j, h*dk:(h+1)*dk]) / math.sqrt(dk) for j in sl])
                 w[sl] = torch.softmax(s, 0)
+                total[sl] = torch.where(total[sl].isinf(), 0.0, total[sl]) + s
             heads.append(sum((w[j] * Vs[j, h*dv:(h+1)*dv] for j in range(N)), torch.zeros(dv)))
-            mean_p += w / n_heads
-        reads.append(torch.cat(heads)); tops.append(int(mean_p.argmax()) if any(U) else -1)
+        reads.append(torch.cat(heads)); tops.append(int(total.argmax()) if sl else -1)
     return torch.stack(reads), torch.tensor(tops)
 
 # %% ../../nbs/14c_memory.ipynb #ccb2ce23
@@ -122,10 +122,9 @@ def lsh_index(codes, filled):
     N, L = codes.shape
     i = torch.arange(N, device=codes.device)
     salt = (i[None] * (2654435761 + 2 * torch.arange(L, device=codes.device))[:, None]) % 2147483647   # (L, N) hash of the slot
-    shuffle = salt.argsort(1)
-    c = codes.masked_fill(~filled[:, None], -1).T.gather(1, shuffle)
-    sc, o = torch.sort(c, dim=1, stable=True)
-    return sc, shuffle.gather(1, o)
+    key = (codes.masked_fill(~filled[:, None], -1).T.contiguous() << 31) + salt                   # sort by code, then by the salt
+    sk, order = torch.sort(key, dim=1)
+    return (sk >> 31).contiguous(), order.contiguous()
 
 def lsh_candidates(qcodes, sorted_codes, order, per_table: int):
     "qcodes: [B, L] -> candidate slots [B, L * per_table], sorted, duplicates and misses as -1"
