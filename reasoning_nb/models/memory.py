@@ -60,9 +60,9 @@ def attend(q, keys, values, usable, n_heads: int):
     kh, vh = keys.view(*keys.shape[:-1], n_heads, -1), values.view(*values.shape[:-1], n_heads, -1)
     s = torch.einsum(f"bhd,{per_query}nhd->bhn", qh, kh) / math.sqrt(qh.shape[-1])   # (B, h, N)
     usable = usable.expand(B, N)
-    s = s.masked_fill(~usable[:, None], float("-inf"))
-    any_ = usable.any(-1)
-    p = torch.where(any_[:, None, None], s.softmax(-1), 0.0).nan_to_num(0.0)          # (B, h, N); zeros if nothing usable
+    if not bool(usable.all()): s = s.masked_fill(~usable[:, None], float("-inf"))     # a full bank skips the mask
+    p, any_ = s.softmax(-1), usable.any(-1)                                           # (B, h, N)
+    if not bool(any_.all()): p = torch.where(any_[:, None, None], p, 0.0)             # nothing usable: read zeros
     read = torch.einsum(f"bhn,{per_query}nhd->bhd", p, vh.to(p.dtype)).reshape(B, -1) # (B, V)
     top = torch.where(any_, s.sum(1).argmax(-1), -1)                                 # highest score summed over heads
     return read, top
