@@ -21,7 +21,7 @@ from .torch_utils import versions, git_commit
 from .metrics import read_jsonl, write_json
 from .models.act import CarriedSlots, act_loss, IGNORE_INDEX
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
-from .models.memory import memory_step, hit_rate
+from .models.memory import memory_step, hit_metrics
 
 # %% auto #0
 __all__ = ['TASKS', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'to_batch', 'epoch_steps', 'eval_rows', 'subset', 'predict',
@@ -228,7 +228,7 @@ class PuzzleTask(CarriedSlots, Task):
         self.last_preds = cat["preds"]
         m = puzzle_metrics(self.test_set, self.ev_rows, cat["preds"], cat["conf"], cat["steps"], task=self.task)
         if "memory_tally" in parts[0]:
-            hr = hit_rate(sum(p["memory_tally"] for p in parts)); m["memory_hit_rate"] = None if np.isnan(hr) else hr
+            m |= {k: None if np.isnan(v) else v for k, v in hit_metrics(sum(p["memory_tally"] for p in parts)).items()}
         return m
 
 

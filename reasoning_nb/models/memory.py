@@ -20,7 +20,7 @@ from .recursion import trunc_normal_
 # %% auto #0
 __all__ = ['REPLACEMENTS', 'INDEXES', 'IMPORTANCE_WEIGHTS', 'MemoryConfig', 'attend', 'attend_reference', 'importance',
            'choose_victims', 'replacement_reference', 'lsh_codes', 'lsh_index', 'lsh_candidates', 'MemoryBank',
-           'bank_candidates', 'bank_lookup', 'note_reads', 'memory_read', 'memory_write', 'hit_rate', 'recall_at_k',
+           'bank_candidates', 'bank_lookup', 'note_reads', 'memory_read', 'memory_write', 'hit_metrics', 'recall_at_k',
            'slot_reward', 'memory_step']
 
 # %% ../../nbs/14c_memory.ipynb #f688aafb
@@ -158,7 +158,7 @@ class MemoryBank(nn.Module):
             self.register_buffer("planes", torch.randn(cfg.lsh_tables, cfg.key_dim, cfg.lsh_bits))
             self.register_buffer("codes", torch.zeros(N, cfg.lsh_tables, dtype=torch.long))
         self._index, self.last_top, self.reader_family = None, None, None
-        self.register_buffer("tally", torch.zeros(2, dtype=torch.long), persistent=False)   # reads, hits
+        self.register_buffer("tally", torch.zeros(3), persistent=False)   # reads, hits, hits expected by chance
 
     def _load_from_state_dict(self, sd, prefix, *args, **kw):
         k = sd.get(prefix + "keys")
@@ -192,8 +192,10 @@ def note_reads(bank: MemoryBank, top):
         bank.freq.index_put_((t,), torch.ones_like(t, dtype=bank.freq.dtype), accumulate=True)
         bank.last_used[t] = bank.clock
     if bank.reader_family is not None:
-        same = hit & (bank.family[top.clamp_min(0)] == bank.reader_family.to(top.device))
-        bank.tally += torch.stack([hit.sum(), same.sum()])
+        fam = bank.reader_family.to(top.device)
+        same = hit & (bank.family[top.clamp_min(0)] == fam)
+        chance = ((bank.family[None] == fam[:, None]) & bank.filled).sum(1) / bank.filled.sum().clamp_min(1)   # (B,)
+        bank.tally += torch.stack([hit.sum(), same.sum(), (chance * hit).sum()]).float()
 
 def memory_read(bank: MemoryBank, z):
     "z: [B, T, D] -> z + tanh(gate) * W_o(attention read of W_q(mean_T z))"
@@ -227,10 +229,11 @@ def memory_write(bank: MemoryBank, key_state, value_state, reward, family, mask=
 MemoryBank.write = memory_write
 
 # %% ../../nbs/14c_memory.ipynb #0f82ad34
-def hit_rate(tally) -> float:
-    "hits / reads of a `tally` [2] (reads whose top slot was written from the reader's family); NaN with no reads"
-    reads, hits = (int(v) for v in tally)
-    return hits / reads if reads else float("nan")
+def hit_metrics(tally) -> dict:
+    "Hit rate (reads whose top slot was written from the reader's family) and its chance level, from a tally [3]"
+    reads, hits, chance = (float(v) for v in tally)
+    nan = float("nan")
+    return {"memory_hit_rate": hits / reads if reads else nan, "memory_hit_chance": chance / reads if reads else nan}
 
 # %% ../../nbs/14c_memory.ipynb #d0770024
 @torch.no_grad()
@@ -256,6 +259,5 @@ def memory_step(bank: MemoryBank, carry, out) -> dict:
     reward = slot_reward(out["logits"], carry.data["labels"])
     mask = out["halted"] if bank.cfg.write_on_halt else None
     slots = bank.write(carry.z.mean(1), carry.y.mean(1), reward, carry.data["puzzle_ids"], mask)
-    reads, hits = bank.tally.float().unbind(); bank.tally.zero_()
-    return {"memory_writes": torch.tensor(float(len(slots))), "memory_filled": bank.filled.float().mean(),
-            "memory_hit_rate": hits / reads}
+    hits = {k: torch.tensor(v) for k, v in hit_metrics(bank.tally).items()}; bank.tally.zero_()
+    return {"memory_writes": torch.tensor(float(len(slots))), "memory_filled": bank.filled.float().mean(), **hits}
