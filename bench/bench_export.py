@@ -10,7 +10,9 @@ A second call with the same --out_dir loads the trained checkpoint instead of tr
 --repeats passes over them. The copy-the-input baseline is printed beside the accuracies (its exact accuracy is 0:
 every maze needs its path drawn). Halting agreement is measured on the answer states y of every supervision step of
 every test maze: the fraction of states where the converted head halts (q_halt > 0) iff the float head does, beside
-the agreement of the constant decision the float head makes most often.
+the agreement of the constant decision the float head makes most often; and, since a small model's head may never
+halt, the same agreement at the float head's median q_halt (chance 0.5) and the correlation of the q_halt values.
+A speed-only table follows: untrained models of larger widths on the same mazes, float vs INT8 puzzles/s.
 """
 import argparse, json, time
 from pathlib import Path
@@ -65,6 +67,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch_size", type=int, default=100, help="puzzles per inference batch")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--widths", default="128,256,512", help="widths for the speed-only comparison ('' = none)")
     p.add_argument("--out", default=None, help="JSON file for the results")
     a = p.parse_args(argv)
     tr, te = build_maze(MazeConfig(size=5, n_train=400, n_test=200, n_aug=3, min_path_len=3, seed=0))
@@ -100,10 +103,26 @@ def main(argv=None):
     print(f"halting agreement with the float Q head on {len(ys)} answer states:")
     for name, h in heads.items():
         r = halting_agreement(model.q_head, h, ys)
-        with torch.no_grad(): qf, qc = model.q_head(ys)[0], h(ys)[0]
-        r["q_halt_corr"] = float(torch.corrcoef(torch.stack([qf, qc.float()]))[0, 1]); res["halting"][name] = r
+        with torch.no_grad(): qf, qc = model.q_head(ys)[0], h(ys)[0].float()
+        t = qf.median()                                                   # a boundary the float head puts half the states on each side of
+        r |= {"q_halt_corr": float(torch.corrcoef(torch.stack([qf, qc]))[0, 1]),
+              "agreement_at_median": float(((qf > t) == (qc > t)).float().mean()), "median_q_halt": float(t)}
+        res["halting"][name] = r
         print(f"  {name:<22} {r['agreement']:.3f}   (halt rate float {r['ref_halt_rate']:.3f}, converted {r['other_halt_rate']:.3f}; "
-              f"constant decision {r['constant_baseline']:.3f}; q_halt correlation {r['q_halt_corr']:.3f})")
+              f"constant decision {r['constant_baseline']:.3f}); at the float median q_halt {r['agreement_at_median']:.3f} "
+              f"(chance 0.5); q_halt correlation {r['q_halt_corr']:.3f}")
+    res["throughput"] = []
+    if a.widths:
+        print(f"speed only (untrained weights, same mazes, {a.halt_max_steps} steps):")
+        print(f"{'width':>6} {'params':>10} {'float p/s':>10} {'int8 p/s':>10} {'speed-up':>9}")
+    for w in (int(x) for x in a.widths.split(",") if x):
+        torch.manual_seed(0)
+        m = PuzzleModel(model.cfg.replace(d_model=w, n_heads=8)).eval()
+        sub = rows[:a.batch_size]
+        pf, pq = (cpu_benchmark(x, te, sub, task="maze", batch_size=a.batch_size, repeats=a.repeats)["puzzles_per_s"]
+                  for x in (m, quantize_int8(m)))
+        res["throughput"].append({"d_model": w, "params": count_params(m), "float_puzzles_per_s": pf, "int8_puzzles_per_s": pq})
+        print(f"{w:>6} {count_params(m):>10,} {pf:>10.1f} {pq:>10.1f} {pq / pf:>9.2f}", flush=True)
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1))
     return res

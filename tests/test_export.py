@@ -19,16 +19,17 @@ def test_bench_export_runs_and_reports(tmp_path):
     import bench_export
     out = tmp_path / "export.json"
     res = bench_export.main(["--out_dir", str(tmp_path / "run"), "--steps", "6", "--d_model", "16", "--halt_max_steps", "2",
-                             "--repeats", "1", "--out", str(out)])
+                             "--repeats", "1", "--widths", "32", "--out", str(out)])
     saved = json.loads(out.read_text())
     for name in ("float32", "int8"):
         assert 0 <= saved[name]["exact_accuracy"] <= 1 and saved[name]["puzzles_per_s"] > 0 and saved[name]["n"] == 200
     assert saved["int8"]["linear_weight_bytes"] * 4 == saved["float32"]["linear_weight_bytes"]
     assert 0 <= saved["int8_vs_float"]["same_answer"] <= 1
     assert set(saved["halting"]) >= {"1-bit", "spiking T=64"} and all(0 <= r["agreement"] <= 1 for r in saved["halting"].values())
-    assert res["train_seconds"] is not None
+    assert res["train_seconds"] is not None and saved["throughput"][0]["int8_puzzles_per_s"] > 0
+    assert all(0 <= r["agreement_at_median"] <= 1 for r in saved["halting"].values())
     again = bench_export.main(["--out_dir", str(tmp_path / "run"), "--steps", "6", "--d_model", "16", "--halt_max_steps", "2",
-                               "--repeats", "1"])                                            # loads the checkpoint
+                               "--repeats", "1", "--widths", ""])                            # loads the checkpoint
     assert again["train_seconds"] is None and again["float32"]["exact_accuracy"] == saved["float32"]["exact_accuracy"]
 
 
