@@ -7,8 +7,8 @@ banks, at 4K, 16K, 64K and 256K slots.
 Keys are clustered, as the latents of puzzles of one family are (n_slots / 64 clusters, unit-variance centres, noise
 0.3 per coordinate); each query is a stored key plus the same noise, so a query has a "family": the cluster of the
 key it came from. Reported per size: recall@10 (the 10 best slots by q . key among the hash candidates vs among all
-slots), the fraction of reads whose top slot is the same under both reads and whose top slot is from the query's
-cluster, the mean number of candidates, and the time of one read of `--batch` queries (median of `--repeats`),
+slots, over --recall_queries queries), the fraction of reads whose top slot is the same under both reads and whose top
+slot is from the query's cluster, the mean number of candidates, and the time of one read of `--batch` queries (median of `--repeats`),
 plus the time to rebuild the hash index after a write. The hash width grows with the bank: bits = log2(slots / 8).
 """
 import argparse, json, math, statistics, time
@@ -46,8 +46,9 @@ def bench_size(n, a, device):
     centres = torch.randn(n_clusters, a.key_dim, generator=g)
     family = torch.randint(0, n_clusters, (n,), generator=g)
     keys = (centres[family] + 0.3 * torch.randn(n, a.key_dim, generator=g)).to(device)
-    src = torch.randint(0, n, (a.batch,), generator=g)
-    q = (keys[src].cpu() + 0.3 * torch.randn(a.batch, a.key_dim, generator=g)).to(device)
+    src = torch.randint(0, n, (a.recall_queries,), generator=g)
+    q_all = (keys[src].cpu() + 0.3 * torch.randn(a.recall_queries, a.key_dim, generator=g)).to(device)
+    q = q_all[:a.batch]                                                            # the timed read
     bits = max(4, round(math.log2(n / 8)))
     kw = dict(key_dim=a.key_dim, n_heads=a.heads, tables=a.tables, bits=bits, candidates=a.candidates, keys=keys, device=device)
     dense, sparse = filled_bank(n, "dense", **kw), filled_bank(n, "lsh", **kw)
@@ -56,9 +57,10 @@ def bench_size(n, a, device):
         t_index = timed(lambda: lsh_index(sparse.codes, sparse.filled), device, a.repeats)
         t_dense = timed(lambda: bank_lookup(dense, q), device, a.repeats)
         t_sparse = timed(lambda: bank_lookup(sparse, q), device, a.repeats)
-        rec = recall_at_k(sparse, q, a.k)
-        n_cand = (bank_candidates(sparse, q) >= 0).sum(1).float().mean().item()
-        top_d, top_s = bank_lookup(dense, q)[1], bank_lookup(sparse, q)[1]
+        rec = recall_at_k(sparse, q_all, a.k)
+        n_cand = (bank_candidates(sparse, q_all) >= 0).sum(1).float().mean().item()
+        top_d = (q_all @ dense.keys.T).argmax(-1)                                # the dense read's top slot: the largest q . key
+        top_s = bank_lookup(sparse, q_all)[1]
         fam = family.to(device)[src.to(device)]
     return {"slots": n, "lsh_bits": bits, "lsh_tables": a.tables, "candidates_per_table": a.candidates,
             "mean_candidates": n_cand, f"recall@{a.k}": rec, "top_slot_agreement": (top_d == top_s).float().mean().item(),
@@ -68,10 +70,25 @@ def bench_size(n, a, device):
             "index_rebuild_ms": 1e3 * t_index}
 
 
+def plot_rows(rows, path, k=10):
+    "Read time (log-log) and recall@k against the bank size -> PNG"
+    import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    n = [r["slots"] for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    a.loglog(n, [r["dense_read_ms"] for r in rows], "o-", label="dense (every slot)")
+    a.loglog(n, [r["sparse_read_ms"] for r in rows], "s-", label="LSH candidates")
+    a.set_xlabel("slots"); a.set_ylabel("ms per read"); a.grid(alpha=0.3, which="both"); a.legend()
+    b.semilogx(n, [r[f"recall@{k}"] for r in rows], "o-", label=f"recall@{k}")
+    b.semilogx(n, [r["top_slot_agreement"] for r in rows], "s-", label="same top slot")
+    b.set_xlabel("slots"); b.set_ylim(0, 1.02); b.grid(alpha=0.3); b.legend()
+    fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="4096,16384,65536,262144", help="bank sizes (slots), comma-separated")
-    p.add_argument("--batch", type=int, default=16, help="queries per read")
+    p.add_argument("--batch", type=int, default=16, help="queries per timed read")
+    p.add_argument("--recall_queries", type=int, default=256, help="queries for recall and top-slot agreement")
     p.add_argument("--key-dim", dest="key_dim", type=int, default=64)
     p.add_argument("--heads", type=int, default=8)
     p.add_argument("--tables", type=int, default=16)
@@ -96,6 +113,7 @@ def main(argv=None):
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out).write_text(json.dumps({"device": str(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
                                            "args": vars(a), "rows": rows}, indent=1))
+        plot_rows(rows, Path(a.out).with_suffix(".png"), a.k)
     return rows
 
 
