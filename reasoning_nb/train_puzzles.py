@@ -22,6 +22,7 @@ from .metrics import read_jsonl, write_json
 from .models.act import CarriedSlots, act_loss, IGNORE_INDEX
 from .models.halting import make_halting
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
+from .models.memory import memory_step, hit_metrics
 
 # %% auto #0
 __all__ = ['TASKS', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'to_batch', 'epoch_steps', 'eval_rows', 'subset', 'predict',
@@ -210,9 +211,10 @@ class PuzzleTask(CarriedSlots, Task):
     def loss(self, net, batch):
         if self.carry is None: self.carry = self.model.initial_carry(batch)
         loaded = self.carry.halted.sum()
-        self.carry, loss, m = self.halting.step(net, self.carry, batch)
+        self.carry, out, loss, m = self.halting.step(net, self.carry, batch)
         keep = ("lm_loss", "accuracy", "exact_accuracy", "steps", "halt_rate", "q_halt_loss", "q_halt_accuracy") + self.halting.metric_names
-        return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded}, len(batch["inputs"])
+        mem = memory_step(self.model.memory, self.carry, out) if self.model.memory is not None else {}   # write after the step
+        return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded} | mem, len(batch["inputs"])
 
     def state_dict(self): return super().state_dict() | {"halting": self.halting.state_dict()}
     def load_state_dict(self, d: dict):
@@ -221,13 +223,19 @@ class PuzzleTask(CarriedSlots, Task):
 
     def evaluate(self, model, rank, world_size):
         pos = np.arange(len(self.ev_rows))[rank::world_size]
-        return {"pos": pos, **predict(model, self.test_set, self.ev_rows[pos], batch_size=self.pcfg.eval_batch_size, device=self.device)}
+        if model.memory is not None: model.memory.tally.zero_()
+        part = {"pos": pos, **predict(model, self.test_set, self.ev_rows[pos], batch_size=self.pcfg.eval_batch_size, device=self.device)}
+        if model.memory is not None: part["memory_tally"] = model.memory.tally.cpu().clone(); model.memory.tally.zero_()
+        return part
 
     def summarize(self, parts):
         order = np.argsort(np.concatenate([p["pos"] for p in parts]))
         cat = {k: np.concatenate([p[k] for p in parts])[order] for k in ("preds", "conf", "steps")}
         self.last_preds = cat["preds"]
-        return puzzle_metrics(self.test_set, self.ev_rows, cat["preds"], cat["conf"], cat["steps"], task=self.task)
+        m = puzzle_metrics(self.test_set, self.ev_rows, cat["preds"], cat["conf"], cat["steps"], task=self.task)
+        if "memory_tally" in parts[0]:
+            m |= {k: None if np.isnan(v) else v for k, v in hit_metrics(sum(p["memory_tally"] for p in parts)).items()}
+        return m
 
 
 

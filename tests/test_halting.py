@@ -32,9 +32,9 @@ def test_dqn_two_steps_by_hand():
     m = RecursiveReasoner(core, lambda d: d["inputs"].float().unsqueeze(-1), lambda y: torch.cat([6 - y, y - 6], -1), qh,
                           ACTConfig(halt_max_steps=2, halting="dqn", dqn=DQNConfig(eps_start=0.0, eps_end=0.0, gamma=0.9, replay_batch=1)))
     h, b = make_halting(m), {"inputs": torch.tensor([[1]]), "labels": torch.tensor([[1]])}
-    c, loss, met = h.step(m, m.initial_carry(b), b)
+    c, _, loss, met = h.step(m, m.initial_carry(b), b)
     assert [round(met[k].item(), 5) for k in ("reward", "td_target", "td_loss")] == [0.99, 1.8, 0.405]
-    c, loss, met = h.step(m, c, b)
+    c, _, loss, met = h.step(m, c, b)
     assert c.halted.item() and [round(met[k].item(), 5) for k in ("reward", "td_target", "td_loss")] == [0.99, 0.99, 0.00405]
 
 def test_double_dqn_and_max_targets():
@@ -101,7 +101,7 @@ def test_dqn_trains_every_head():
         for i in range(6):
             b = _batch(8, i)
             carry = m.initial_carry(b) if carry is None else carry
-            carry, loss, met = h.step(m, carry, b)
+            carry, _, loss, met = h.step(m, carry, b)
             opt.zero_grad(); loss.backward(); opt.step()
             assert math.isfinite(loss.item())
         assert h.buffer.size == 48 and h.t == 6

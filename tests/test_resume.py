@@ -6,7 +6,7 @@ recursive LM and the puzzle model draw random numbers after the resume point (ha
 that forgot the RNG state, the optimizer or the carried slots would diverge. The DQN-halting puzzle run (GRU Q head,
 RND + count bonuses) also carries a replay buffer, a target head, the intrinsic modules and their optimizer: a
 resume that lost any of them would draw other replay batches and diverge, and its final replay state must equal
-the uninterrupted run's."""
+the uninterrupted run's; the memory run carries the memory bank."""
 import json, signal, subprocess, sys, textwrap
 import pytest
 import torch
@@ -30,6 +30,7 @@ RUNNER = textwrap.dedent("""
     else:
         from reasoning_nb.engine import EngineConfig, OptimConfig
         from reasoning_nb.models.act import ACTConfig, DQNConfig
+        from reasoning_nb.models.memory import MemoryConfig
         from reasoning_nb.models.puzzle import PuzzleModelConfig
         from reasoning_nb.models.recursion import RecursionConfig
         from reasoning_nb.puzzles.maze import MazeConfig, build_maze
@@ -40,7 +41,9 @@ RUNNER = textwrap.dedent("""
             act = act.replace(halting="dqn", q_head="gru", dqn=DQNConfig(capacity=50, replay_batch=8, eps_steps=6,
                                                                           rnd_weight=0.1, novelty_weight=0.1))
         mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=1, L_cycles=1),
-                                 act=act, vocab_size=tr.vocab_size, seq_len=tr.seq_len)
+                                 act=act, vocab_size=tr.vocab_size, seq_len=tr.seq_len,
+                                 memory=MemoryConfig(capacity=16, key_dim=8, value_dim=8, n_heads=2, write_threshold=0.0,
+                                                     replacement="importance") if kind == "maze_memory" else None)
         task = PuzzleTask(mcfg, tr, te, task="maze", cfg=PuzzleTrainConfig(eval_size=8))
         cfg = EngineConfig(steps=12, batch_size=8, eval_interval=3, ckpt_interval=7, ema=True, ema_decay=0.5, device="cpu",
                            optim=OptimConfig(warmup_steps=2))
@@ -63,7 +66,7 @@ def _records(out, name):
     recs = read_jsonl(out / "results" / f"metrics_{name}.jsonl")
     return [r["loss"] for r in recs if r["kind"] == "train"], [{k: v for k, v in r.items() if k != "time"} for r in recs if r["kind"] == "eval"]
 
-@pytest.mark.parametrize("kind,name", [("recursive", "recursive"), ("maze", "maze_trm"), ("maze_dqn", "maze_trm"), ("baseline", "baseline")])
+@pytest.mark.parametrize("kind,name", [("recursive", "recursive"), ("maze", "maze_trm"), ("maze_dqn", "maze_trm"), ("maze_memory", "maze_trm"), ("baseline", "baseline")])
 def test_sigkill_after_checkpoint_then_resume_is_exact(tmp_path, kind, name):
     r = _run(tmp_path / "full", kind)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -85,6 +88,12 @@ def test_sigkill_after_checkpoint_then_resume_is_exact(tmp_path, kind, name):
         for k in ("s", "s_next", "action", "reward", "done", "next_last"): assert torch.equal(ha["buffer"][k], hb["buffer"][k]), k
         assert all(torch.equal(ha["target"][k], hb["target"][k]) for k in ha["target"])
         assert all(torch.equal(v, hb["intrinsic"]["modules"][k]) for k, v in ha["intrinsic"]["modules"].items())
+    if kind == "maze_memory":                                             # the memory bank: keys, values, usage, clock
+        from safetensors.torch import load_file
+        a, b = (load_file(d / f"checkpoints_{name}" / "last.safetensors") for d in (tmp_path / "full", tmp_path / "killed"))
+        bank = [k for k in a if ".memory." in k]
+        assert len(bank) >= 9 and a["core.memory.filled"].all() and int(a["core.memory.clock"]) == 12
+        assert all(torch.equal(a[k], b[k]) for k in bank)
 
 def test_extend_steps_continues_a_finished_run(tmp_path):
     args = [*TINY, "--steps", 10, "--ckpt_interval", 5, "--eval_interval", 5]

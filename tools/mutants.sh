@@ -20,6 +20,10 @@ no-ddp|reasoning_nb/engine.py|net = nn.parallel.DistributedDataParallel(model) i
 gdn-chunked|reasoning_nb/ops/gdn.py|return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|return (o * 1.001).to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|tests/test_gdn_ops.py
 q-continue|reasoning_nb/models/act.py|torch.maximum(next_q_halt, next_q_continue)|next_q_continue|tests/test_recursion.py -k q_continue
 causal-halting|reasoning_nb/models/recursive_lm.py|cum = y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)|cum = y.float().mean(1, keepdim=True).expand_as(y)|tests/test_causality.py
+memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_copy(0, slots, k)|bank.keys.index_copy_(0, slots, k)|tests/test_resume.py -k maze_memory
+memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
+lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
+importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
 EOF
 )
 

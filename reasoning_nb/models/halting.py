@@ -126,10 +126,10 @@ class BCEHalting:
     metric_names = ()
     def __init__(self, model: RecursiveReasoner): self.model = model
     def step(self, net, carry: Carry, batch: dict):
-        "One supervision step -> (carry, loss, metrics)"
+        "One supervision step -> (carry, out, loss, metrics)"
         carry, out = net(carry, batch)
         loss, m = act_loss(out, carry.data["labels"], cfg=self.model.act_cfg)
-        return carry, loss, m
+        return carry, out, loss, m
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, d: dict): pass
 
@@ -157,7 +157,7 @@ class DQNHalting:
     def _q(self, head, s): return torch.stack(head.values(s), -1)          # (B, 2): halt, continue
 
     def step(self, net, carry: Carry, batch: dict):
-        "One supervision step -> (carry, loss, metrics)"
+        "One supervision step -> (carry, out, loss, metrics)"
         m, c = self.model, self.cfg
         self._to(m.core.y_init.device)
         if self.t > 0: soft_update(self.target, m.q_head, c.tau)
@@ -192,7 +192,7 @@ class DQNHalting:
         self.t += 1
         met |= {"loss": loss.detach(), "td_loss": td.detach(), "td_replay_loss": td_replay.detach(), "reward": reward.mean(),
                 "epsilon": torch.tensor(m.epsilon), "intrinsic": bonus.mean(), "td_target": target.mean(), "entropy": entropy.detach()}
-        return carry, loss, met
+        return carry, out, loss, met
 
     def state_dict(self) -> dict:
         return {"t": self.t, "target": {k: v.cpu() for k, v in self.target.state_dict().items()}, "buffer": self.buffer.state_dict(),

@@ -9,12 +9,14 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/puzzle_model.html.md"""
 from __future__ import annotations
 import math
 from dataclasses import dataclass, field
+from typing import Optional
 import torch
 import torch.nn as nn
 from ..config import Config, check
 from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
 from .act import ACTConfig, QHead, RecursiveReasoner
 from .halting import make_q_head
+from .memory import MemoryConfig, MemoryBank
 
 # %% auto #0
 __all__ = ['PuzzleModelConfig', 'PuzzleEmbed', 'PuzzleHead', 'PlainCore', 'PuzzleModel', 'count_params']
@@ -33,12 +35,14 @@ class PuzzleModelConfig(Config):
     n_puzzles: int = 1               # rows of the puzzle-embedding table (max puzzle id + 1)
     vocab_size: int = 11             # token vocabulary (0 = PAD)
     seq_len: int = 81                # cells per puzzle (the prefix comes on top)
+    memory: Optional[MemoryConfig] = None   # associative memory read at every outer cycle, written by the task (None = off)
 
     def validate(self):
         check(self.puzzle_emb_len >= 0, "puzzle_emb_len", f"must be >= 0, got {self.puzzle_emb_len}")
         check(self.n_puzzles >= 1, "n_puzzles", f"must be >= 1, got {self.n_puzzles}")
         check(self.vocab_size >= 2, "vocab_size", f"must be >= 2, got {self.vocab_size}")
         check(self.seq_len >= 1, "seq_len", f"must be >= 1, got {self.seq_len}")
+        check(self.memory is None or self.mode != "transformer", "memory", "needs a recursive mode (trm or hrm): the baseline has no outer cycle")
         self.net_config()                                                     # its checks name the field
 
     @property
@@ -98,12 +102,22 @@ class PuzzleModel(RecursiveReasoner):
     def __init__(self, cfg: PuzzleModelConfig):
         net_cfg = cfg.net_config()
         make_net = lambda: ReasonerNet(net_cfg)
+        memory = MemoryBank(cfg.memory, cfg.d_model) if cfg.memory is not None else None
         core = (PlainCore(make_net, cfg.d_model) if cfg.mode == "transformer"
-                else RecursiveCore(cfg.recursion, make_net, cfg.d_model))
+                else RecursiveCore(cfg.recursion, make_net, cfg.d_model, memory=memory))
         super().__init__(core, PuzzleEmbed(cfg.vocab_size, cfg.d_model, cfg.n_puzzles, cfg.puzzle_emb_len),
                          PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), make_q_head(cfg.act.q_head, cfg.d_model),
                          cfg.effective_act)
         self.cfg = cfg
+
+    @property
+    def memory(self) -> Optional[MemoryBank]: return getattr(self.core, "memory", None)
+
+    def forward(self, carry, batch):
+        "One supervision step; with memory, its reads tally hits against the slots' puzzle ids"
+        if self.memory is not None:
+            self.memory.reader_family = torch.where(carry.halted, batch["puzzle_ids"], carry.data["puzzle_ids"])
+        return super().forward(carry, batch)
 
     def puzzle_emb_parameters(self) -> dict:
         "{name: parameter} of the puzzle-embedding table (empty without a prefix)"

@@ -60,11 +60,12 @@ def trunc_normal_(t: torch.Tensor, std: float = 1.0, bound: float = 2.0) -> torc
 # %% ../../nbs/13_recursion.ipynb #a9ba1ab0
 class RecursiveCore(nn.Module):
     "TRM/HRM recursion around `make_net()` ([B, T, D] -> [B, T, D]); `forward` is one supervision step"
-    def __init__(self, cfg: RecursionConfig, make_net: Callable[[], nn.Module], d_model: int):
+    def __init__(self, cfg: RecursionConfig, make_net: Callable[[], nn.Module], d_model: int, memory: nn.Module = None):
         super().__init__()
         self.cfg, self.d_model = cfg, d_model
         self.L_net = make_net()
         self.H_net = make_net() if cfg.has_H_net else None
+        self.memory = memory                      # optional read z -> z' before every y update (an outer cycle)
         self.register_buffer("y_init", trunc_normal_(torch.empty(d_model)))
         self.register_buffer("z_init", trunc_normal_(torch.empty(d_model)))
 
@@ -77,8 +78,11 @@ class RecursiveCore(nn.Module):
         "y, z: [B, T, D], every position set to y_init / z_init (broadcast views)"
         return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
 
+    def read(self, z): return z if self.memory is None else self.memory(z)
+
     def _outer_cycle(self, x, y, z):
         for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
+        z = self.read(z)
         return self.H(y + z), z
 
     def _trm(self, x, y, z):
@@ -91,8 +95,8 @@ class RecursiveCore(nn.Module):
         with torch.no_grad():
             for h in range(n_outer):
                 for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.L_net(z + y + x)
-                if h < n_outer - 1: y = self.H_net(y + z)
-        z = self.L_net(z + y + x)                 # the one-step gradient: final z update ...
+                if h < n_outer - 1: z = self.read(z); y = self.H_net(y + z)
+        z = self.read(self.L_net(z + y + x))      # the one-step gradient: final z update ...
         return self.H_net(y + z), z               # ... and final y update
 
     def forward(self, x, y, z):
@@ -100,22 +104,24 @@ class RecursiveCore(nn.Module):
         return self._hrm(x, y, z) if self.cfg.mode == "hrm" else self._trm(x, y, z)
 
 # %% ../../nbs/13_recursion.ipynb #b69ee5c3
-def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int):
+def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
     "TRM supervision step, loop form; gradient only through the last outer cycle. x, y, z: [B, T, D]"
     for h in range(H_cycles):
         if h == H_cycles - 1: y, z = y.detach(), z.detach()          # the gradient cut
         for _ in range(L_cycles):
             z = L_net(z + y + x)
+        if read is not None: z = read(z)                             # the memory read of this outer cycle
         y = H_net(y + z)
     return y, z
 
-def hrm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int):
+def hrm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
     "HRM supervision step, loop form; gradient only through the final z and y updates. x, y, z: [B, T, D]"
     n_updates = H_cycles * L_cycles
     for i in range(n_updates):
         if i == n_updates - 1: y, z = y.detach(), z.detach()         # the gradient cut
         z = L_net(z + y + x)
         if (i + 1) % L_cycles == 0:
+            if read is not None: z = read(z)                         # the memory read of this outer cycle
             y = H_net(y + z)
     return y, z
 
