@@ -98,7 +98,7 @@ class QHead(nn.Module):
         return (y[:, 0] if self.pool == "first" else y[:, -1] if self.pool == "last" else y.mean(1)), None
     def values(self, s):
         "s: [B, summary_dim] -> (q_halt, q_continue), each [B] float32"
-        q = self.proj(s.to(self.proj.weight.dtype)).float()
+        q = self.proj(s).float()
         return q[:, 0], q[:, 1]
     def forward(self, y): return self.values(self.summary(y)[0])
 
