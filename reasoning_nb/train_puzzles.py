@@ -20,6 +20,7 @@ from .engine import EngineConfig, OptimConfig, Task, fit, param_groups
 from .torch_utils import versions, git_commit
 from .metrics import read_jsonl, write_json
 from .models.act import CarriedSlots, act_loss, IGNORE_INDEX
+from .models.halting import make_halting
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 from .models.memory import memory_step, hit_metrics
 
@@ -190,6 +191,7 @@ class PuzzleTask(CarriedSlots, Task):
     def build_model(self):
         self.model = PuzzleModel(self.cfg)
         self.ema_exclude = tuple(self.model.puzzle_emb_parameters())
+        self.halting = make_halting(self.model)                       # BCE or DQN: one interface
         return self.model
 
     def config(self):
@@ -209,11 +211,15 @@ class PuzzleTask(CarriedSlots, Task):
     def loss(self, net, batch):
         if self.carry is None: self.carry = self.model.initial_carry(batch)
         loaded = self.carry.halted.sum()
-        self.carry, out = net(self.carry, batch)
-        loss, m = act_loss(out, self.carry.data["labels"], cfg=self.model.act_cfg)
-        keep = ("lm_loss", "accuracy", "exact_accuracy", "steps", "halt_rate", "q_halt_loss", "q_halt_accuracy")
+        self.carry, out, loss, m = self.halting.step(net, self.carry, batch)
+        keep = ("lm_loss", "accuracy", "exact_accuracy", "steps", "halt_rate", "q_halt_loss", "q_halt_accuracy") + self.halting.metric_names
         mem = memory_step(self.model.memory, self.carry, out) if self.model.memory is not None else {}   # write after the step
         return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded} | mem, len(batch["inputs"])
+
+    def state_dict(self): return super().state_dict() | {"halting": self.halting.state_dict()}
+    def load_state_dict(self, d: dict):
+        super().load_state_dict({k: v for k, v in d.items() if k != "halting"})
+        self.halting.load_state_dict(d.get("halting", {}))
 
     def evaluate(self, model, rank, world_size):
         pos = np.arange(len(self.ev_rows))[rank::world_size]

@@ -3,7 +3,10 @@
 The kill is deterministic: the training process kills itself (SIGKILL, no cleanup) from an engine callback a few
 steps after its mid-run checkpoint, so the test does not depend on timing and passes alone or in any order. The
 recursive LM and the puzzle model draw random numbers after the resume point (halting exploration), so a resume
-that forgot the RNG state, the optimizer, the carried slots or the memory bank would diverge."""
+that forgot the RNG state, the optimizer or the carried slots would diverge. The DQN-halting puzzle run (GRU Q head,
+RND + count bonuses) also carries a replay buffer, a target head, the intrinsic modules and their optimizer: a
+resume that lost any of them would draw other replay batches and diverge, and its final replay state must equal
+the uninterrupted run's; the memory run carries the memory bank."""
 import json, signal, subprocess, sys, textwrap
 import pytest
 import torch
@@ -26,15 +29,19 @@ RUNNER = textwrap.dedent("""
         cfg = p.engine_config().replace(ema_decay=0.5)
     else:
         from reasoning_nb.engine import EngineConfig, OptimConfig
-        from reasoning_nb.models.act import ACTConfig
+        from reasoning_nb.models.act import ACTConfig, DQNConfig
         from reasoning_nb.models.memory import MemoryConfig
         from reasoning_nb.models.puzzle import PuzzleModelConfig
         from reasoning_nb.models.recursion import RecursionConfig
         from reasoning_nb.puzzles.maze import MazeConfig, build_maze
         from reasoning_nb.train_puzzles import PuzzleTask, PuzzleTrainConfig
         tr, te = build_maze(MazeConfig(size=5, n_train=40, n_test=8, min_path_len=2, seed=0))
+        act = ACTConfig(halt_max_steps=3, halt_exploration_prob=0.5)
+        if kind == "maze_dqn":
+            act = act.replace(halting="dqn", q_head="gru", dqn=DQNConfig(capacity=50, replay_batch=8, eps_steps=6,
+                                                                          rnd_weight=0.1, novelty_weight=0.1))
         mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=1, L_cycles=1),
-                                 act=ACTConfig(halt_max_steps=3, halt_exploration_prob=0.5), vocab_size=tr.vocab_size, seq_len=tr.seq_len,
+                                 act=act, vocab_size=tr.vocab_size, seq_len=tr.seq_len,
                                  memory=MemoryConfig(capacity=16, key_dim=8, value_dim=8, n_heads=2, write_threshold=0.0,
                                                      replacement="importance") if kind == "maze_memory" else None)
         task = PuzzleTask(mcfg, tr, te, task="maze", cfg=PuzzleTrainConfig(eval_size=8))
@@ -59,7 +66,7 @@ def _records(out, name):
     recs = read_jsonl(out / "results" / f"metrics_{name}.jsonl")
     return [r["loss"] for r in recs if r["kind"] == "train"], [{k: v for k, v in r.items() if k != "time"} for r in recs if r["kind"] == "eval"]
 
-@pytest.mark.parametrize("kind,name", [("recursive", "recursive"), ("maze", "maze_trm"), ("maze_memory", "maze_trm"), ("baseline", "baseline")])
+@pytest.mark.parametrize("kind,name", [("recursive", "recursive"), ("maze", "maze_trm"), ("maze_dqn", "maze_trm"), ("maze_memory", "maze_trm"), ("baseline", "baseline")])
 def test_sigkill_after_checkpoint_then_resume_is_exact(tmp_path, kind, name):
     r = _run(tmp_path / "full", kind)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -75,6 +82,12 @@ def test_sigkill_after_checkpoint_then_resume_is_exact(tmp_path, kind, name):
     assert evals == ref_eval
     a, b = (torch.load(d / f"checkpoints_{name}" / "last.pt", weights_only=True) for d in (tmp_path / "full", tmp_path / "killed"))
     assert all(torch.equal(a["ema"]["shadow"][k], b["ema"]["shadow"][k]) for k in a["ema"]["shadow"])   # the EMA too
+    if kind == "maze_dqn":                                                # the replay buffer, target head and bonus state too
+        ha, hb = a["task"][0]["halting"], b["task"][0]["halting"]
+        assert ha["t"] == hb["t"] == 12 and ha["buffer"]["size"] == hb["buffer"]["size"] == 50   # 96 pushed: wrapped
+        for k in ("s", "s_next", "action", "reward", "done", "next_last"): assert torch.equal(ha["buffer"][k], hb["buffer"][k]), k
+        assert all(torch.equal(ha["target"][k], hb["target"][k]) for k in ha["target"])
+        assert all(torch.equal(v, hb["intrinsic"]["modules"][k]) for k, v in ha["intrinsic"]["modules"].items())
     if kind == "maze_memory":                                             # the memory bank: keys, values, usage, clock
         from safetensors.torch import load_file
         a, b = (load_file(d / f"checkpoints_{name}" / "last.safetensors") for d in (tmp_path / "full", tmp_path / "killed"))

@@ -9,7 +9,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/act.html.md"""
 from __future__ import annotations
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 import torch
 import torch.nn as nn
@@ -18,10 +18,41 @@ from ..config import Config, check
 from .recursion import RecursiveCore, trunc_normal_
 
 # %% auto #0
-__all__ = ['IGNORE_INDEX', 'ACTConfig', 'TokenEmbed', 'QHead', 'Carry', 'RecursiveReasoner', 'softmax_cross_entropy',
-           'stablemax_s', 'log_stablemax', 'stablemax_cross_entropy', 'act_loss', 'CarriedSlots']
+__all__ = ['HALTING_KINDS', 'Q_HEADS', 'IGNORE_INDEX', 'DQNConfig', 'ACTConfig', 'TokenEmbed', 'QHead', 'Carry',
+           'RecursiveReasoner', 'softmax_cross_entropy', 'stablemax_s', 'log_stablemax', 'stablemax_cross_entropy',
+           'act_loss', 'CarriedSlots']
 
 # %% ../../nbs/14_act.ipynb #11ec9c92
+@dataclass
+class DQNConfig(Config):
+    capacity: int = 20_000           # replay buffer transitions (pre-allocated, bf16 states, wrap-around)
+    replay_batch: int = 64           # transitions sampled from the buffer per optimizer step
+    gamma: float = 0.9               # discount per supervision step
+    tau: float = 0.005               # soft target update: target <- (1 - tau) target + tau online, every step
+    eps_start: float = 0.5           # epsilon-greedy exploration at the first step ...
+    eps_end: float = 0.05            # ... decaying linearly to this ...
+    eps_steps: int = 1000            # ... over this many optimizer steps
+    step_penalty: float = 0.01       # reward: delta(token accuracy of the answer) - step_penalty per step ...
+    solve_bonus: float = 1.0         # ... + this when the slot halts with its puzzle exactly solved
+    double: bool = True              # Double-DQN target (online argmax, target value); False: target max
+    entropy_weight: float = 0.0      # > 0: subtract this x entropy of softmax(q_halt, q_continue) from the loss
+    novelty_weight: float = 0.0      # intrinsic reward: hashed-count novelty of the next state's summary
+    rnd_weight: float = 0.0          # intrinsic reward: random network distillation error (running-normalised)
+    dynamics_weight: float = 0.0     # intrinsic reward: forward-dynamics prediction error (running-normalised)
+
+    def validate(self):
+        check(self.capacity >= 1, "capacity", f"must be >= 1, got {self.capacity}")
+        check(self.replay_batch >= 1, "replay_batch", f"must be >= 1, got {self.replay_batch}")
+        check(0 <= self.gamma <= 1, "gamma", f"must be in [0, 1], got {self.gamma}")
+        check(0 < self.tau <= 1, "tau", f"must be in (0, 1], got {self.tau}")
+        for k in ("eps_start", "eps_end"): check(0 <= getattr(self, k) <= 1, k, f"must be in [0, 1], got {getattr(self, k)}")
+        check(self.eps_steps >= 1, "eps_steps", f"must be >= 1, got {self.eps_steps}")
+        for k in ("step_penalty", "solve_bonus", "entropy_weight", "novelty_weight", "rnd_weight", "dynamics_weight"):
+            check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
+
+# %% ../../nbs/14_act.ipynb #6c568abf
+HALTING_KINDS, Q_HEADS = ("bce", "dqn"), ("mlp", "gru", "attention")
+
 @dataclass
 class ACTConfig(Config):
     halt_max_steps: int = 16            # supervision steps per example at most
@@ -31,6 +62,9 @@ class ACTConfig(Config):
     eval_halting: str = "all"           # eval: "all" (run every step) or "learned" (halt when the Q head says so)
     loss_type: str = "softmax"          # per-token loss: "softmax" or "stablemax"
     q_loss_weight: float = 0.5          # loss = token loss + q_loss_weight * (halt loss + continue loss)
+    halting: str = "bce"                # how the Q head learns: "bce" or "dqn"
+    q_head: str = "mlp"                 # Q head: "mlp", "gru" or "attention"
+    dqn: DQNConfig = field(default_factory=DQNConfig)   # DQN halting settings (halting="dqn")
 
     def validate(self):
         check(self.halt_max_steps >= 1, "halt_max_steps", f"must be >= 1, got {self.halt_max_steps}")
@@ -39,6 +73,8 @@ class ACTConfig(Config):
         check(self.loss_type in ("softmax", "stablemax"), "loss_type", f"must be one of ['softmax', 'stablemax'], got {self.loss_type!r}")
         check(self.q_loss_weight >= 0, "q_loss_weight", f"must be >= 0, got {self.q_loss_weight}")
         check(self.act or self.eval_halting == "all", "eval_halting", "'learned' needs act=True (with act=False nothing learns to halt)")
+        check(self.halting in HALTING_KINDS, "halting", f"must be one of {list(HALTING_KINDS)}, got {self.halting!r}")
+        check(self.q_head in Q_HEADS, "q_head", f"must be one of {list(Q_HEADS)}, got {self.q_head!r}")
 
 # %% ../../nbs/14_act.ipynb #16a8340b
 class TokenEmbed(nn.Module):
@@ -55,12 +91,16 @@ class QHead(nn.Module):
     def __init__(self, d_model: int, pool: str = "first"):
         super().__init__()
         check(pool in ("first", "mean", "last"), "pool", f"must be one of ['first', 'mean', 'last'], got {pool!r}")
-        self.pool, self.proj = pool, nn.Linear(d_model, 2)
+        self.pool, self.proj, self.summary_dim = pool, nn.Linear(d_model, 2), d_model
         with torch.no_grad(): self.proj.weight.zero_(); self.proj.bias.fill_(-5.0)
-    def forward(self, y):
-        h = y[:, 0] if self.pool == "first" else y[:, -1] if self.pool == "last" else y.mean(1)   # (B, D)
-        q = self.proj(h).float()
+    def summary(self, y, state=None):
+        "y: [B, T, D] -> (pooled y [B, D], None)"
+        return (y[:, 0] if self.pool == "first" else y[:, -1] if self.pool == "last" else y.mean(1)), None
+    def values(self, s):
+        "s: [B, summary_dim] -> (q_halt, q_continue), each [B] float32"
+        q = self.proj(s).float()
         return q[:, 0], q[:, 1]
+    def forward(self, y): return self.values(self.summary(y)[0])
 
 # %% ../../nbs/14_act.ipynb #42ab5306
 def _rows(mask, like):
@@ -75,17 +115,19 @@ class Carry:
     steps: torch.Tensor              # [B] long: supervision steps taken on the slot's current example
     halted: torch.Tensor             # [B] bool: the slot is done; the next call loads a new example into it
     data: dict[str, torch.Tensor]    # the current example of every slot, e.g. inputs / labels: [B, ...]
+    q_state: Optional[torch.Tensor] = None   # [B, H] a recurrent Q head's hidden state (None for a stateless head)
 
     def state_dict(self) -> dict:
-        return {"y": self.y, "z": self.z, "steps": self.steps, "halted": self.halted, "data": dict(self.data)}
+        d = {"y": self.y, "z": self.z, "steps": self.steps, "halted": self.halted, "data": dict(self.data)}
+        return d if self.q_state is None else d | {"q_state": self.q_state}
 
     @classmethod
     def from_state_dict(cls, d: dict) -> "Carry":
-        return cls(y=d["y"], z=d["z"], steps=d["steps"], halted=d["halted"], data=dict(d["data"]))
+        return cls(y=d["y"], z=d["z"], steps=d["steps"], halted=d["halted"], data=dict(d["data"]), q_state=d.get("q_state"))
 
     def to(self, device) -> "Carry":
         return Carry(self.y.to(device), self.z.to(device), self.steps.to(device), self.halted.to(device),
-                     {k: v.to(device) for k, v in self.data.items()})
+                     {k: v.to(device) for k, v in self.data.items()}, None if self.q_state is None else self.q_state.to(device))
 
 # %% ../../nbs/14_act.ipynb #fce02517
 class RecursiveReasoner(nn.Module):
@@ -94,6 +136,7 @@ class RecursiveReasoner(nn.Module):
                  q_head: QHead, act_cfg: ACTConfig):
         super().__init__()
         self.core, self.embed, self.head, self.q_head, self.act_cfg = core, embed, head, q_head, act_cfg
+        self.epsilon = 0.0                 # DQN halting's exploration rate, set by its halting object before each step
 
     def initial_carry(self, batch: dict) -> Carry:
         "A carry with every slot halted, so the first call loads `batch`"
@@ -103,7 +146,7 @@ class RecursiveReasoner(nn.Module):
                      halted=torch.ones(B, dtype=torch.bool, device=dev), data={k: torch.zeros_like(v) for k, v in batch.items()})
 
     def _reset(self, carry: Carry, batch: dict):
-        "Refill halted slots from `batch` and reset their state -> (data, x, y, z, steps)"
+        "Refill halted slots from `batch` and reset their state (the Q head's too) -> (data, x, y, z, steps, q_state)"
         if set(batch) != set(carry.data): raise ValueError(f"batch has keys {sorted(batch)}, the carry holds {sorted(carry.data)}")
         h = carry.halted
         data = {k: torch.where(_rows(h, v), batch[k], v) for k, v in carry.data.items()}
@@ -111,10 +154,11 @@ class RecursiveReasoner(nn.Module):
         y0, z0 = self.core.initial_state(*x.shape[:2])
         if carry.y.shape != x.shape:
             if not bool(h.all()): raise ValueError(f"carry state {tuple(carry.y.shape)} does not fit x {tuple(x.shape)}")
-            y, z = y0, z0
+            y, z, q_state = y0, z0, None                                       # None: the Q head starts its own state
         else:
             y, z = torch.where(_rows(h, y0), y0, carry.y), torch.where(_rows(h, z0), z0, carry.z)
-        return data, x, y, z, torch.where(h, 0, carry.steps)
+            q_state = None if carry.q_state is None else torch.where(_rows(h, carry.q_state), 0.0, carry.q_state)
+        return data, x, y, z, torch.where(h, 0, carry.steps), q_state
 
     def _halt(self, steps, q_halt, q_continue):
         "Which slots halt after this step ([B] bool); see the table above"
@@ -122,7 +166,11 @@ class RecursiveReasoner(nn.Module):
         is_last = steps >= H
         learned = self.act_cfg.act and (self.training or self.act_cfg.eval_halting == "learned")
         if not learned: return is_last
-        halted = is_last | ((q_halt > q_continue) if self.act_cfg.q_continue else (q_halt > 0))
+        dqn = self.act_cfg.halting == "dqn"
+        halted = is_last | ((q_halt > q_continue) if self.act_cfg.q_continue or dqn else (q_halt > 0))
+        if self.training and dqn:                                   # epsilon-greedy: a random action with prob. epsilon
+            explore = torch.rand(steps.shape, device=steps.device) < self.epsilon
+            return is_last | torch.where(explore, torch.rand(steps.shape, device=steps.device) < 0.5, halted)
         if self.training and self.act_cfg.halt_exploration_prob > 0 and H >= 2:
             explore = torch.rand(steps.shape, device=steps.device) < self.act_cfg.halt_exploration_prob
             min_steps = torch.randint(2, H + 1, steps.shape, device=steps.device)
@@ -131,19 +179,24 @@ class RecursiveReasoner(nn.Module):
 
     def forward(self, carry: Carry, batch: dict):
         "One supervision step -> (new carry, out)"
-        data, x, y, z, steps = self._reset(carry, batch)
+        data, x, y, z, steps, q_state = self._reset(carry, batch)
         y, z = self.core(x, y, z)
-        q_halt, q_continue = self.q_head(y)
-        out = {"logits": self.head(y), "q_halt": q_halt, "q_continue": q_continue}
+        s, q_state = self.q_head.summary(y, q_state)
+        q_halt, q_continue = self.q_head.values(s)
+        out = {"logits": self.head(y), "q_halt": q_halt, "q_continue": q_continue, "summary": s}
         with torch.no_grad():
             steps = steps + 1
             halted = self._halt(steps, q_halt, q_continue)
-            if self.training and self.act_cfg.q_continue:
-                next_q_halt, next_q_continue = self.q_head(self.core(x, y, z)[0])
-                is_last = steps >= self.act_cfg.halt_max_steps
-                out["target_q_continue"] = torch.sigmoid(torch.where(is_last, next_q_halt, torch.maximum(next_q_halt, next_q_continue)))
+            if self.training and (self.act_cfg.q_continue or self.act_cfg.halting == "dqn"):
+                next_y = self.core(x, y, z)[0]
+                if self.act_cfg.halting == "dqn": out["next_y"] = next_y         # the DQN halting computes its own target
+                else:
+                    next_q_halt, next_q_continue = self.q_head.values(self.q_head.summary(next_y, q_state)[0])
+                    is_last = steps >= self.act_cfg.halt_max_steps
+                    out["target_q_continue"] = torch.sigmoid(torch.where(is_last, next_q_halt, torch.maximum(next_q_halt, next_q_continue)))
         out["steps"], out["halted"] = steps, halted
-        return Carry(y=y.detach(), z=z.detach(), steps=steps, halted=halted, data=data), out
+        if q_state is not None: out["q_state"] = q_state = q_state.detach()
+        return Carry(y=y.detach(), z=z.detach(), steps=steps, halted=halted, data=data, q_state=q_state), out
 
     @torch.no_grad()
     def infer(self, batch: dict) -> dict:

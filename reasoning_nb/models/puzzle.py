@@ -15,6 +15,7 @@ import torch.nn as nn
 from ..config import Config, check
 from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
 from .act import ACTConfig, QHead, RecursiveReasoner
+from .halting import make_q_head
 from .memory import MemoryConfig, MemoryBank
 
 # %% auto #0
@@ -55,7 +56,7 @@ class PuzzleModelConfig(Config):
     def effective_act(self) -> ACTConfig:
         "The halting settings the model runs with: the transformer baseline takes one step and learns no halting"
         if self.mode != "transformer": return self.act
-        return self.act.replace(halt_max_steps=1, act=False, q_continue=False, eval_halting="all", q_loss_weight=0.0)
+        return self.act.replace(halt_max_steps=1, act=False, q_continue=False, eval_halting="all", q_loss_weight=0.0, halting="bce")
 
 # %% ../../nbs/16_puzzle_model.ipynb #16a6bb19
 class PuzzleEmbed(nn.Module):
@@ -105,7 +106,8 @@ class PuzzleModel(RecursiveReasoner):
         core = (PlainCore(make_net, cfg.d_model) if cfg.mode == "transformer"
                 else RecursiveCore(cfg.recursion, make_net, cfg.d_model, memory=memory))
         super().__init__(core, PuzzleEmbed(cfg.vocab_size, cfg.d_model, cfg.n_puzzles, cfg.puzzle_emb_len),
-                         PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), QHead(cfg.d_model), cfg.effective_act)
+                         PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), make_q_head(cfg.act.q_head, cfg.d_model),
+                         cfg.effective_act)
         self.cfg = cfg
 
     @property
