@@ -36,7 +36,8 @@ def site():
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if not {"assets", "search"} & set(p.relative_to(site).parts))
+    return sorted(p for p in site.rglob("*.html")
+                  if not {"assets", "search"} & set(p.relative_to(site).parts) and p.name != "404.html")
 
 
 # ------------------------------------------------------------------------------------------------ no browser needed
@@ -74,13 +75,15 @@ def test_site_has_every_notebook_paper_and_function(site):
     for mod in build_site._api_modules():
         page = (site / "api" / f"{mod}.html").read_text()
         text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
+        words = re.sub(r"\W+", "", text)          # docstrings are rendered as Markdown: compare their words
         m = importlib.import_module(mod)
         for name in m.__all__:
             obj = getattr(m, name)
             if not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
             assert f'id="{mod}.{name}"' in page, f"API reference lacks {mod}.{name}"
             doc = inspect.getdoc(obj)
-            if doc and doc != inspect.getdoc(object): assert re.sub(r"\s+", " ", doc.splitlines()[0]).strip() in text, f"{mod}.{name}: docstring missing"
+            if doc and doc != inspect.getdoc(object) and not doc.startswith(f"{name}("):   # dataclasses' own doc: the signature
+                assert re.sub(r"\W+", "", doc.splitlines()[0]) in words, f"{mod}.{name}: docstring missing"
             if inspect.isfunction(obj):
                 for p in list(inspect.signature(obj).parameters)[:3]: assert p in text, f"{mod}.{name}: parameter {p} not shown"
             n += 1
