@@ -29,7 +29,7 @@ def _chromium():
 def site():
     "Build the site as `make site` does (executed notebooks come from the cache when nothing changed)"
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    r = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "build"], cwd=ROOT, env=env,
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "build", "--check"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=1500)
     assert r.returncode == 0, f"make site failed:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}"
     return SITE

@@ -292,10 +292,12 @@ def stage(workers: int = 2, fresh: bool = False, execute: bool = True) -> list[s
     return failed
 
 
-def build(workers: int = 2, fresh: bool = False, strict: bool = False) -> int:
+def build(workers: int = 2, fresh: bool = False, strict: bool = False, check_questions: bool = False) -> int:
     "questions + stage + mkdocs build into _site/; non-zero when a notebook failed or mkdocs did"
     t0 = time.time()
-    update_readme()
+    if check_questions:
+        if not update_readme(check=True): raise SystemExit("papers/README.md is out of date: run `make questions`")
+    else: update_readme()
     failed = stage(workers, fresh)
     cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", str(ROOT / "mkdocs.yml")] + (["--strict"] if strict else [])
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1",
@@ -309,7 +311,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("what", choices=["questions", "stage", "build", "keep-run"])
     ap.add_argument("run", nargs="*", help="keep-run: SRC.ipynb NAME (the executed notebook of a run a paper cites)")
-    ap.add_argument("--check", action="store_true", help="questions: exit 1 if papers/README.md is out of date")
+    ap.add_argument("--check", action="store_true", help="exit 1 if papers/README.md is out of date (build: instead of updating it)")
     ap.add_argument("--workers", type=int, default=int(os.environ.get("SITE_WORKERS", 2)))
     ap.add_argument("--fresh", action="store_true", help="execute every notebook again, ignoring the cache")
     ap.add_argument("--strict", action="store_true", help="mkdocs --strict: warnings (e.g. broken links) fail the build")
@@ -319,4 +321,4 @@ if __name__ == "__main__":
         if len(a.run) != 2: ap.error("keep-run takes SRC.ipynb NAME")
         keep_run(Path(a.run[0]), a.run[1]); sys.exit(0)
     if a.what == "stage": sys.exit(1 if stage(a.workers, a.fresh) else 0)
-    sys.exit(build(a.workers, a.fresh, a.strict))
+    sys.exit(build(a.workers, a.fresh, a.strict, a.check))

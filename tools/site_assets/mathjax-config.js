@@ -6,7 +6,7 @@ window.MathJax = {
             processEscapes: true, processEnvironments: true},
   // only the STIX-Web woff fonts are in the wheel; MathJax's blank test font is url('about:blank'), which Chromium
   // refuses with a CORS error: point it at a local() font instead
-  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null, linebreaks: {automatic: true},
                styles: {"@font-face": {"font-family": "MathJax_Blank", src: "local('MathJax_Blank')"}}},
   MathMenu: {showRenderer: false},
   "fast-preview": {disabled: true},              // its quick preview pulls TeX fonts the wheel does not ship
