@@ -196,5 +196,6 @@ def test_every_page_in_chromium(browser_page, site):
         page.wait_for_function("() => !window.MathJax || window.mathjaxDone === true", timeout=60_000)
         if name == "paper":       # scroll to the first figure so the screenshot shows it
             page.evaluate("() => document.querySelector('article img').scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(500)                   # the header's title transition after scrolling
         page.screenshot(path=str(SHOTS / f"{name}.png"))
     assert (SHOTS / "front_page.png").stat().st_size > 10_000
