@@ -1,6 +1,9 @@
 # Two entry points for a fresh machine (see README):
 #   make run   -- set up .venv and run the exp8 pipeline notebook at its offline defaults
 #   make test  -- set up .venv and run the whole test suite (what CI runs)
+# and two ways to read it:
+#   make site  -- build the results site offline into _site/ (make serve previews it on http://localhost:8000)
+#   make lab   -- start JupyterLab on the notebooks
 PY        ?= python3
 VENV      ?= .venv
 # torch first, pinned. What that pin resolves to depends on the index: this project's machines serve a CPU wheel;
@@ -11,7 +14,7 @@ TORCH_INDEX ?=
 BIN       := $(VENV)/bin
 OUT       ?= outputs/exp8
 
-.PHONY: setup run test gpu-setup clean-outputs
+.PHONY: setup run test gpu-setup clean-outputs site serve questions lab lab-serve
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +32,27 @@ run: setup
 
 test: setup
 	PATH="$(abspath $(BIN)):$$PATH" bash tools/run_tests.sh
+
+# the results site: every notebook executed (cached in _build/), the papers, the questions table, the API reference
+site: setup
+	PYTHONPATH="$(CURDIR)" $(BIN)/python tools/build_site.py build
+
+serve:
+	@test -f _site/index.html || { echo "no _site/: run make site first"; exit 1; }
+	$(BIN)/python -m http.server --directory _site $(or $(PORT),8000)
+
+# papers/README.md's table, from papers/questions.yml
+questions:
+	$(BIN)/python tools/build_site.py questions
+
+# JupyterLab on the notebooks, with the pipelines runnable from it (LAB_ARGS: e.g. --no-browser --port 8888)
+LAB_ARGS ?=
+lab: setup
+	$(MAKE) --no-print-directory lab-serve
+
+lab-serve:
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/nbs/index.ipynb \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # GPU machines: FLA kernels (+ tilelang, needed on Hopper); see README
 gpu-setup:
