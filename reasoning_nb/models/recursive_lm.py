@@ -31,6 +31,9 @@ class RecursiveLMConfig(Config):
         check(self.halt_margin >= 0, "halt_margin", f"must be >= 0, got {self.halt_margin}")
         check(self.recursion.mode in ("trm", "hrm"), "recursion.mode",
               f"must be 'trm' or 'hrm' for the recursive LM (the non-recursive model is HybridLM), got {self.recursion.mode!r}")
+        check(self.act.halting == "bce", "act.halting", f"the recursive LM halts by the loss-margin target only ('bce'); "
+              f"DQN halting needs a solved/unsolved reward and is built for the puzzle models, got {self.act.halting!r}")
+        check(self.act.q_head == "mlp", "act.q_head", f"the recursive LM reads its mean-pooled MLP Q head ('mlp'), got {self.act.q_head!r}")
 
 # %% ../../nbs/15_recursive_lm.ipynb #672cfb19
 class RecursiveLM(RecursiveReasoner):
