@@ -1,4 +1,4 @@
-"The TRM/HRM puzzle pipeline: papermill runs of nbs/21_train_trm.ipynb per task, learning above chance, exact resume."
+"The TRM/HRM puzzle pipeline: papermill runs of nbs/21_train_trm.ipynb per task and from local CSVs in the published format, learning above the copy / majority baselines, exact resume."
 import json
 from pathlib import Path
 import papermill as pm
@@ -10,7 +10,8 @@ from reasoning_nb.engine import EngineConfig, OptimConfig
 from reasoning_nb.models.act import ACTConfig
 from reasoning_nb.models.puzzle import PuzzleModelConfig
 from reasoning_nb.models.recursion import RecursionConfig
-from reasoning_nb.puzzles.maze import MazeConfig, build_maze
+from reasoning_nb.puzzles.maze import MazeConfig, build_maze, generate_mazes, decode_maze
+from reasoning_nb.puzzles.sudoku import SudokuConfig, build_sudoku, generate_sudoku, decode_sudoku, write_puzzle_csv
 from reasoning_nb.train_puzzles import PuzzleTrainConfig, train_puzzles
 
 NB = ROOT / "nbs" / "21_train_trm.ipynb"
@@ -40,12 +41,43 @@ def test_papermill_task_writes_results_and_pictures(tmp_path, task, extra):
     if task == "arc1": assert "pass@1" in res["final"] and "pass@2" in res["final"]
 
 def test_papermill_transformer_mlp_and_hrm(tmp_path):
-    for mode, arch in (("transformer", "mlp"), ("hrm", "attention")):
-        out = tmp_path / mode
-        _run(tmp_path, task="maze", mode=mode, arch=arch, output_dir=str(out), n_train=20, n_test=8, maze_size=7,
-             min_path_len=4, **{**TINY, "steps": 6})
+    "The single-pass and the deep-supervised transformer (every supervision step at evaluation, like TRM), and HRM"
+    for mode, arch, ds in (("transformer", "mlp", False), ("transformer", "attention", True), ("hrm", "attention", False)):
+        out = tmp_path / f"{mode}{ds}"
+        _run(tmp_path, task="maze", mode=mode, arch=arch, deep_supervision=ds, output_dir=str(out), n_train=20, n_test=8,
+             maze_size=7, min_path_len=4, **{**TINY, "steps": 6})
         res = _check_outputs(out, f"maze_{mode}", 6)
-        assert res["final"]["steps"] == (1 if mode == "transformer" else 2)
+        assert res["final"]["steps"] == (1 if mode == "transformer" and not ds else 2)
+        assert res["config"]["model"]["deep_supervision"] is ds
+
+def _write_csv_dir(d: Path, task: str, n: dict) -> Path:
+    "A directory in the hub layout: train.csv and test.csv in the sapientinc `source,question,answer,rating` format"
+    d.mkdir(parents=True)
+    for split, k in n.items():
+        if task == "sudoku":
+            P, S, R, _ = generate_sudoku(k, min_rating=0, seed=5, stream=split, progress=False)
+            rows = [decode_sudoku(p + 1) for p in P], [decode_sudoku(s + 1) for s in S], R.tolist()
+        else:
+            Q, A, L, _ = generate_mazes(k, size=7, min_path_len=4, seed=5, stream=split, progress=False)
+            rows = [decode_maze(q) for q in Q], [decode_maze(a) for a in A], L.tolist()
+        write_puzzle_csv(d / f"{split}.csv", *rows)
+    return d
+
+@pytest.mark.parametrize("task", ["sudoku", "maze"])
+def test_papermill_trains_from_local_csv(tmp_path, task):
+    """`source` a local directory in the published layout: n_test=0 takes every row of test.csv (the generator
+    cannot: it needs a number), training rows are drawn from train.csv; a bad row fails naming file and line."""
+    src = _write_csv_dir(tmp_path / "data", task, {"train": 8, "test": 5})
+    extra = dict(maze_size=7, min_path_len=-1) if task == "maze" else dict(min_rating=-1)
+    out = tmp_path / "o"
+    _run(tmp_path, task=task, source=str(src), n_train=6, n_test=0, n_aug=1, output_dir=str(out), **{**TINY, "eval_size": 0}, **extra)
+    res = _check_outputs(out, f"{task}_trm", TINY["steps"])
+    assert (res["train_rows"], res["test_rows"], res["eval_rows"]) == (12, 5, 5)
+    lines = (src / "test.csv").read_text().splitlines()
+    lines[3] = lines[3].replace(",", ",x", 1)                  # a question one character too long on line 4
+    (src / "test.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(pm.PapermillExecutionError, match=r"test.csv:4: question has"):
+        _run(tmp_path, task=task, source=str(src), n_train=6, n_test=0, output_dir=str(out), **TINY, **extra)
 
 def test_papermill_arc2_with_separate_H(tmp_path):
     out = tmp_path / "o"
