@@ -99,15 +99,24 @@ def _cfgs(H, halt, **engine):
     mcfg = dict(d_model=32, n_heads=4, recursion=RecursionConfig(H_cycles=H, L_cycles=1), act=ACTConfig(halt_max_steps=halt))
     return mcfg, EngineConfig(device="cpu", **engine)
 
-def test_short_training_reaches_the_copy_baseline(tmp_path, easy_mazes):
-    """An untrained model is far below copying the input; 80 steps reach it (walls and open cells are copied). Beating
-    the copy baseline on the path cells takes longer runs: that is the puzzle-fidelity issue's CPU research."""
-    tr, te = easy_mazes
-    m, e = _cfgs(2, 2, steps=80, batch_size=16, eval_interval=80, optim=OptimConfig(lr=3e-3, warmup_steps=5))
-    res = train_puzzles(PuzzleModelConfig(**m, vocab_size=tr.vocab_size, seq_len=tr.seq_len), e, tr, te, tmp_path, task="maze",
-                        cfg=PuzzleTrainConfig(eval_size=0, n_pictures=1), progress=False)
+@pytest.fixture(scope="module")
+def easy_sudoku():
+    "Generated Sudoku with 8 blank cells each: copying the input gets 73 of 81 cells right and solves none"
+    return build_sudoku(SudokuConfig(n_train=150, n_test=48, n_aug=3, min_rating=0, max_blanks=8, seed=0))
+
+def test_short_training_beats_the_copy_and_majority_baselines(tmp_path, easy_sudoku):
+    """A short run scores above copying the input on all cells, and on the blank cells (the cells that must change)
+    above writing their most frequent digit everywhere: it fills cells, it does not only copy the givens. (Exact
+    solving at CPU scale takes longer runs: papers/trm_puzzles.md.)"""
+    tr, te = easy_sudoku
+    m, e = _cfgs(2, 2, steps=120, batch_size=32, eval_interval=120, optim=OptimConfig(lr=3e-3, warmup_steps=10))
+    res = train_puzzles(PuzzleModelConfig(**{**m, "d_model": 64}, vocab_size=tr.vocab_size, seq_len=tr.seq_len), e, tr, te,
+                        tmp_path, task="sudoku", cfg=PuzzleTrainConfig(eval_size=0, n_pictures=1), progress=False)
+    f = res["final"]
     copy = float(((te.inputs == te.labels) & (te.labels != 0)).sum() / (te.labels != 0).sum())
-    assert res["initial"]["cell_accuracy"] < copy - 0.3 and res["final"]["cell_accuracy"] >= copy - 0.01, (res["initial"], res["final"], copy)
+    assert abs(f["copy_cell_accuracy"] - copy) < 1e-9 and f["copy_exact_accuracy"] == 0 and f["n"] == len(te)
+    assert f["cell_accuracy"] > f["copy_cell_accuracy"] + 0.01, f
+    assert f["changed_accuracy"] > f["majority_changed_accuracy"] + 0.05, f
 
 def test_resume_refuses_another_config(tmp_path, easy_mazes):
     tr, te = easy_mazes
