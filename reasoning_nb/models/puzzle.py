@@ -31,6 +31,7 @@ class PuzzleModelConfig(Config):
     expansion: float = 4.0           # SwiGLU expansion
     recursion: RecursionConfig = field(default_factory=RecursionConfig)   # mode (trm / hrm / transformer), cycles
     act: ACTConfig = field(default_factory=ACTConfig)                     # supervision steps, halting, loss type
+    deep_supervision: bool = False   # mode "transformer": carry the state y <- net(y + x) over the supervision steps with halting (the published baseline)
     puzzle_emb_len: int = 0          # prefix positions for the puzzle embedding (0 = none); one learned d-vector per id in the first
     n_puzzles: int = 1               # rows of the puzzle-embedding table (max puzzle id + 1)
     vocab_size: int = 11             # token vocabulary (0 = PAD)
@@ -43,6 +44,8 @@ class PuzzleModelConfig(Config):
         check(self.vocab_size >= 2, "vocab_size", f"must be >= 2, got {self.vocab_size}")
         check(self.seq_len >= 1, "seq_len", f"must be >= 1, got {self.seq_len}")
         check(self.memory is None or self.mode != "transformer", "memory", "needs a recursive mode (trm or hrm): the baseline has no outer cycle")
+        check(not self.deep_supervision or self.mode == "transformer", "deep_supervision",
+              f"is an option of recursion.mode='transformer' (trm and hrm always carry their state), got {self.mode!r}")
         self.net_config()                                                     # its checks name the field
 
     @property
@@ -54,8 +57,8 @@ class PuzzleModelConfig(Config):
 
     @property
     def effective_act(self) -> ACTConfig:
-        "The halting settings the model runs with: the transformer baseline takes one step and learns no halting"
-        if self.mode != "transformer": return self.act
+        "The halting settings the model runs with: the single-pass transformer takes one step and learns no halting"
+        if self.mode != "transformer" or self.deep_supervision: return self.act
         return self.act.replace(halt_max_steps=1, act=False, q_continue=False, eval_halting="all", q_loss_weight=0.0, halting="bce")
 
 # %% ../../nbs/16_puzzle_model.ipynb #16a6bb19
@@ -85,16 +88,16 @@ class PuzzleHead(nn.Module):
 
 # %% ../../nbs/16_puzzle_model.ipynb #bdb1462e
 class PlainCore(nn.Module):
-    "One network call on x, no recursion. x: [B, T, D] -> (h, h)"
-    def __init__(self, make_net, d_model: int):
+    "One network call per step, no recursion: net(x), or net(y + x) with `carry`. x, y, z: [B, T, D] -> (y, z)"
+    def __init__(self, make_net, d_model: int, carry: bool = False):
         super().__init__()
-        self.d_model, self.net = d_model, make_net()
-        self.register_buffer("y_init", torch.zeros(d_model))
+        self.d_model, self.net, self.carry = d_model, make_net(), carry
+        self.register_buffer("y_init", trunc_normal_(torch.empty(d_model)) if carry else torch.zeros(d_model))
         self.register_buffer("z_init", torch.zeros(d_model))
     def initial_state(self, B: int, T: int): return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
     def forward(self, x, y, z):
-        h = self.net(x)
-        return h, h
+        if not self.carry: h = self.net(x); return h, h
+        return self.net(y + x), z
 
 # %% ../../nbs/16_puzzle_model.ipynb #21de668d
 class PuzzleModel(RecursiveReasoner):
@@ -103,7 +106,7 @@ class PuzzleModel(RecursiveReasoner):
         net_cfg = cfg.net_config()
         make_net = lambda: ReasonerNet(net_cfg)
         memory = MemoryBank(cfg.memory, cfg.d_model) if cfg.memory is not None else None
-        core = (PlainCore(make_net, cfg.d_model) if cfg.mode == "transformer"
+        core = (PlainCore(make_net, cfg.d_model, carry=cfg.deep_supervision) if cfg.mode == "transformer"
                 else RecursiveCore(cfg.recursion, make_net, cfg.d_model, memory=memory))
         super().__init__(core, PuzzleEmbed(cfg.vocab_size, cfg.d_model, cfg.n_puzzles, cfg.puzzle_emb_len),
                          PuzzleHead(cfg.d_model, cfg.vocab_size, cfg.puzzle_emb_len), make_q_head(cfg.act.q_head, cfg.d_model),

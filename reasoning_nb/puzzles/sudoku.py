@@ -28,8 +28,8 @@ __all__ = ['PAD', 'BLANK', 'SUDOKU_VOCAB', 'SUDOKU_LEN', 'PUZZLE_FORMAT', 'UNITS
            'sudoku_attempt', 'generate_sudoku', 'valid_sudoku_solutions', 'sudoku_solution_error', 'canonical_sudoku',
            'sudoku_invariants', 'grid_invariants', 'equivalent_to_any', 'PuzzleCSV', 'read_puzzle_csv',
            'write_puzzle_csv', 'load_sudoku_csv', 'check_puzzle_source', 'SudokuConfig', 'puzzle_rows', 'file_digest',
-           'csv_source_files', 'split_csv_rows', 'build_puzzle_sets', 'build_sudoku', 'puzzle_cli', 'sudoku_cli',
-           'sudoku_main', 'show_sudoku']
+           'csv_source_files', 'split_csv_rows', 'build_puzzle_sets', 'refill_blanks', 'build_sudoku', 'puzzle_cli',
+           'sudoku_cli', 'sudoku_main', 'show_sudoku']
 
 # %% ../../nbs/06_sudoku.ipynb #9f3f2854
 PAD, BLANK = 0, 1           # token ids shared by every puzzle task: PAD is 0 everywhere
@@ -480,6 +480,7 @@ class SudokuConfig(Config):
     n_test: Optional[int] = 1000       # held-out puzzles; None = every eligible row of test.csv
     n_aug: int = 1000                  # augmented copies per training puzzle (rows = n_train * (1 + n_aug))
     min_rating: Optional[int] = None   # keep puzzles rated >= this; None: 50 guesses when generating, 0 for CSVs
+    max_blanks: int = 0                # > 0: refill all but this many blank cells of each puzzle from its solution (easy, CPU-scale puzzles)
     seed: int = 0                      # seeds generation, sampling and augmentation; same seed, same bytes
     workers: int = 1                   # generator processes (0 = all cores); does not change the result
     cache_dir: Optional[str] = None    # None -> $REASONING_NB_CACHE, else ~/.cache/reasoning_nb
@@ -488,6 +489,7 @@ class SudokuConfig(Config):
         check_puzzle_source(self)
         check(0 <= self.n_aug <= 100_000, "n_aug", f"must be in [0, 100000], got {self.n_aug}")
         check(self.min_rating is None or self.min_rating >= 0, "min_rating", f"must be >= 0 or None, got {self.min_rating}")
+        check(0 <= self.max_blanks <= 81, "max_blanks", f"must be in [0, 81], got {self.max_blanks}")
         check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
         check(self.workers >= 0, "workers", f"must be >= 0, got {self.workers}")
 
@@ -605,6 +607,23 @@ def build_puzzle_sets(cfg: Config, *, task: str, version: str, files: Optional[d
     for p, ps in zip(paths.values(), sets): ps.save(p)
     return tuple(sets)
 
+def refill_blanks(inputs: np.ndarray, labels: np.ndarray, max_blanks: int, seed: int, stream: str) -> np.ndarray:
+    "Inputs [N, 81] tokens with all but `max_blanks` blanks of each row (a seeded random choice) refilled from `labels`"
+    out = inputs.copy()
+    for i in range(len(out)):
+        blank = np.flatnonzero(out[i] == 1)
+        if len(blank) <= max_blanks: continue
+        fill = np.random.default_rng(int(digest("blanks", seed, stream, i)[:16], 16)).choice(blank, len(blank) - max_blanks, replace=False)
+        out[i, fill] = labels[i, fill]
+    return out
+
+def _with_blanks(made: tuple, cfg: SudokuConfig) -> tuple:
+    "The (train, test, meta) of a source with `refill_blanks` applied to both splits when `max_blanks` is set"
+    if not cfg.max_blanks: return made
+    (q, a, r), (tq, ta, tr), extra = made
+    return ((refill_blanks(q, a, cfg.max_blanks, cfg.seed, "train"), a, r),
+            (refill_blanks(tq, ta, cfg.max_blanks, cfg.seed, "test"), ta, tr), extra)
+
 def build_sudoku(cfg: SudokuConfig) -> tuple[PuzzleSet, PuzzleSet]:
     "(train, test) `PuzzleSet`s for `cfg`, built once and then loaded from the cache"
     files = None if cfg.source == "generate" else csv_source_files(cfg.source)
@@ -612,7 +631,7 @@ def build_sudoku(cfg: SudokuConfig) -> tuple[PuzzleSet, PuzzleSet]:
             "encoding": "token = digit + 1: 0 PAD, 1 blank, 2-10 digits 1-9; 81 cells row-major",
             "rating": "guesses of solve_sudoku (generated) or the CSV's rating column"}
     return build_puzzle_sets(cfg, task="sudoku", version=SUDOKU_VERSION, files=files, transforms=sudoku_transforms,
-                             make=lambda: _sudoku_generated(cfg) if files is None else _sudoku_from_csv(cfg, files),
+                             make=lambda: _with_blanks(_sudoku_generated(cfg) if files is None else _sudoku_from_csv(cfg, files), cfg),
                              vocab_size=SUDOKU_VOCAB, seq_len=SUDOKU_LEN, meta=meta)
 
 # %% ../../nbs/06_sudoku.ipynb #30dd5c1a
