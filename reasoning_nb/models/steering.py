@@ -209,7 +209,7 @@ def recorded(model: nn.Module, layers: list[int]):
         for h in handles: h.remove()
 
 # %% ../../nbs/17_steering.ipynb #7ef52275
-INSTRUCTION = " Write the calculation, then 'The answer is N.'"
+INSTRUCTION = " Give the result."
 
 def chat_prompt(tok, question: str, shots: list[tuple[str, str]] = ()) -> str:
     "The chat-formatted prompt for `question`, after the worked examples `shots`"
