@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['prepare_cloud', 'diagrams', 'persistence_entropy', 'tda_features', 'bootstrap_ci', 'auroc', 'compare',
+__all__ = ['prepare_cloud', 'diagrams', 'persistence_entropy', 'tda_features', 'bootstrap_ci', 'auroc', 'auroc_ci', 'compare',
            'plot_diagrams', 'plot_distributions', 'h0_lifetimes_torch', 'cloud_features_torch', 'TdaPredictor']
 
 # %% ../../nbs/31_tda.ipynb #9ac63260
@@ -75,13 +75,21 @@ def auroc(score, label) -> float:
     if len(pos) == 0 or len(neg) == 0: return float("nan")
     return float(((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (len(pos) * len(neg)))
 
+def auroc_ci(a: float, n_pos: int, n_neg: int, z: float = 1.96) -> tuple[float, float]:
+    "Hanley-McNeil (1982) normal-approximation 95% CI of an AUROC `a` from n_pos positives and n_neg negatives"
+    if not (n_pos and n_neg) or not math.isfinite(a): return (float("nan"), float("nan"))
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = math.sqrt(max(a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a), 0.0) / (n_pos * n_neg))
+    return (max(0.0, a - z * se), min(1.0, a + z * se))
+
 # %% ../../nbs/31_tda.ipynb #0cc6ed2d
 def compare(feats: list[dict], in_a: list[bool], key: str, seed: int = 0) -> dict:
     "Mean (bootstrap CI) of feature `key` in groups a / b, and AUROC of -key for predicting a"
     v = np.array([f[key] for f in feats], dtype=np.float64); a = np.asarray(in_a, dtype=bool)
     def side(x): return dict(mean=float(np.nanmean(x)) if np.isfinite(x).any() else float("nan"),
                              ci=bootstrap_ci(x, seed=seed), n=int(np.isfinite(x).sum()))
-    return dict(a=side(v[a]), b=side(v[~a]), auroc_low_is_a=auroc(-v, a))
+    au = auroc(-v, a); ok = np.isfinite(v)
+    return dict(a=side(v[a]), b=side(v[~a]), auroc_low_is_a=au, auroc_ci=auroc_ci(au, int((a & ok).sum()), int((~a & ok).sum())))
 
 # %% ../../nbs/31_tda.ipynb #b6ab5b66
 def plot_diagrams(clouds: dict, path, pca: int = 0):
