@@ -14,8 +14,9 @@ from .metrics import jsonl_rows
 from .config import Config, ConfigError, check
 
 # %% auto #0
-__all__ = ['Problem', 'make_problem', 'ArithConfig', 'arith_problems', 'gsm8k_gold', 'gsm8k_solution', 'read_gsm8k_jsonl',
-           'load_problems', 'extract_answer', 'is_correct', 'wilson_ci', 'accuracy', 'accuracy_by_ops']
+__all__ = ['Problem', 'make_problem', 'make_expr_problem', 'ArithConfig', 'arith_problems', 'gsm8k_gold', 'gsm8k_solution',
+           'read_gsm8k_jsonl', 'load_problems', 'extract_answer', 'is_correct', 'wilson_ci', 'accuracy',
+           'accuracy_by_ops']
 
 # %% ../nbs/05a_arith.ipynb #28c4d57b
 @dataclass
@@ -75,6 +76,25 @@ def make_problem(rng: random.Random, n_ops: int, max_value: int = 20, kinds: lis
     return Problem(" ".join(parts + [t["q"].format(n=name)]), float(v), n_ops, f"arith:{tname}",
                    " ".join(sol + [f"The answer is {v}."]))
 
+# %% ../nbs/05a_arith.ipynb #03232e09
+_EXPR_TEMPLATES = {"what": "What is {e}?", "calculate": "Calculate {e}.", "how_much": "How much is {e}?"}
+_SYM = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+
+def make_expr_problem(rng: random.Random, n_ops: int, max_value: int = 20, kinds: list[str] = _OPS) -> Problem:
+    "A random bare-expression problem with `n_ops` operations from `kinds` and a positive integer answer"
+    tname = rng.choice(sorted(_EXPR_TEMPLATES)); v = rng.randint(2, max_value); e, sol, last = str(v), [], None
+    for _ in range(n_ops):
+        op = rng.choice(kinds)
+        if op == "div": ks = [k for k in (2, 3, 4, 5) if v % k == 0]; op = op if ks else "add"
+        if op == "sub" and v < 2: op = "add"
+        if op == "add": b = rng.randint(1, max_value); new = v + b
+        elif op == "sub": b = rng.randint(1, v - 1); new = v - b
+        elif op == "mul": b = rng.randint(2, 4); new = v * b
+        else: b = rng.choice(ks); new = v // b
+        if op in ("mul", "div") and last in ("add", "sub"): e = f"({e})"
+        e = f"{e} {_SYM[op]} {b}"; sol.append(f"{v} {_SYM[op]} {b} = {new}."); v, last = new, op
+    return Problem(_EXPR_TEMPLATES[tname].format(e=e), float(v), n_ops, f"arith:{tname}", " ".join(sol + [f"The answer is {v}."]))
+
 # %% ../nbs/05a_arith.ipynb #166562f5
 @dataclass
 class ArithConfig(Config):
@@ -83,6 +103,7 @@ class ArithConfig(Config):
     ops: list[int] = field(default_factory=lambda: [1, 2, 3, 4])   # operation counts, cycled
     max_value: int = 20                # largest start value / addend
     kinds: list[str] = field(default_factory=lambda: list(_OPS))   # operations drawn from: add, sub, mul, div
+    family: str = "story"              # "story" (4 story templates) or "expr" (3 bare-expression phrasings, easier)
     seed: int = 0                      # the generator's seed
 
     def validate(self):
@@ -90,11 +111,12 @@ class ArithConfig(Config):
         check(len(self.ops) > 0 and all(1 <= o <= 4 for o in self.ops), "ops", f"must be counts in 1..4, got {self.ops}")
         check(len(self.kinds) > 0 and set(self.kinds) <= set(_OPS), "kinds", f"must be a subset of {_OPS}, got {self.kinds}")
         check(self.max_value >= 4, "max_value", f"must be >= 4, got {self.max_value}")
+        check(self.family in ("story", "expr"), "family", f"must be 'story' or 'expr', got {self.family!r}")
 
 def arith_problems(cfg: ArithConfig) -> list[Problem]:
     "`cfg.n` generated problems, operation counts cycling through `cfg.ops`"
-    rng = random.Random(cfg.seed)
-    return [make_problem(rng, cfg.ops[i % len(cfg.ops)], cfg.max_value, cfg.kinds) for i in range(cfg.n)]
+    rng, make = random.Random(cfg.seed), make_problem if cfg.family == "story" else make_expr_problem
+    return [make(rng, cfg.ops[i % len(cfg.ops)], cfg.max_value, cfg.kinds) for i in range(cfg.n)]
 
 # %% ../nbs/05a_arith.ipynb #94991054
 def gsm8k_gold(answer: str) -> float | None:
@@ -145,10 +167,12 @@ def _num(s: str) -> float | None:
 def extract_answer(text: str) -> float | None:
     "The final numeric answer in a model's output, or None"
     text = re.split(r"<\|im_end\|>|<\|endoftext\|>|</s>", text)[0]
-    for pat in (r"\\boxed\{\s*(" + _NUM + r")\s*\}", r"####\s*(" + _NUM + ")",
-                r"answer(?: is|:)\s*\**\s*(" + _NUM + ")"):
+    for pat in (r"\\boxed\{\s*(" + _NUM + r")\s*\}", r"####\s*(" + _NUM + ")"):
         m = re.findall(pat, text, flags=re.IGNORECASE)
         if m: return _num(m[-1])
+    # "the answer is 8 - 1 = 7.": the last number of the sentence after the last "answer is" / "answer:"
+    m = list(re.finditer(r"answer(?: is|:)\s*\**\s*(?=-?\$?\s*\d)", text, flags=re.IGNORECASE))
+    if m: text = re.split(r"\.(?:\s|$)|\n", text[m[-1].end():])[0]
     m = re.findall(_NUM, text)
     return _num(m[-1]) if m else None
 

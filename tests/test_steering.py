@@ -11,7 +11,7 @@ from reasoning_nb.config import ConfigError
 from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, attached, recorded, decoder_layers,
     resolve_layer, generate_one, greedy_nocache, IdTokenizer, tiny_qwen3, distill_example, SteeringTask, check_same_tokenizer,
     steering_kl, collate, load_lm, convert_gguf, smollm2_gguf)
-from reasoning_nb.analysis.tda import diagrams, tda_features, persistence_entropy
+from reasoning_nb.analysis.tda import diagrams, tda_features, persistence_entropy, TdaPredictor, cloud_features_torch
 from reasoning_nb.engine import fit, EngineConfig, OptimConfig
 
 NB = ROOT / "nbs" / "22_train_steering.ipynb"
@@ -82,6 +82,33 @@ def test_kl_training_lowers_held_out_kl(tiny, tmp_path):
     first, last = res["eval_curve"][0]["val_loss"], res["eval_curve"][-1]["val_loss"]
     assert abs(first - task.unsteered) < 1e-5 and last < 0.9 * first, (first, last)
     assert (tmp_path / "checkpoints_steering" / "last.safetensors").exists()
+
+def test_tda_aux_loss_changes_training(tiny, tmp_path):
+    "use_tda_aux_loss: the frozen TDA predictor's P(wrong) of the steered states is added to the KL and lowered by training"
+    g = torch.Generator().manual_seed(1)
+    prompts = [torch.randint(2, 512, (4,), generator=g).tolist() for _ in range(24)]
+    exs = [distill_example(tiny, [9, 8, 7] + p, p, 6, 16, eos=1) for p in prompts]
+    clouds = []
+    with torch.no_grad(), recorded(tiny, [3]) as rec:
+        for p, e in zip(prompts, exs): tiny(torch.tensor([p + e["answer"]]))
+    clouds = [c[0, 3:].numpy() for c in rec[3]]                            # the answer positions
+    pred = TdaPredictor.fit(clouds, [cloud_features_torch(torch.tensor(c))[1].item() > 0.95 for c in clouds])
+    cfg = SteeringConfig(d_model=64, proj_dim=32, hidden=32, window=4, rank=4)
+    ecfg = lambda: EngineConfig(steps=30, batch_size=8, eval_interval=30, ckpt_interval=30, device="cpu",
+                                optim=OptimConfig(lr=1e-2, warmup_steps=2, weight_decay=0.0))
+    run = lambda name, **kw: fit(SteeringTask(tiny, 1, cfg, exs[:20], exs[20:], **kw), ecfg(), tmp_path / name, progress=False)
+    a, b, c = run("a"), run("b"), run("c", tda_aux=pred, tda_aux_weight=5.0, tda_aux_layer=3)
+    assert torch.equal(a["model"].B.weight, b["model"].B.weight)           # KL-only training is deterministic ...
+    assert not torch.allclose(a["model"].B.weight, c["model"].B.weight)    # ... and the auxiliary term changes it
+    tc = c["train_curve"]
+    assert all(abs(r["loss"] - r["kl"] - 5.0 * r["tda_wrong"]) < 1e-4 for r in tc)
+    # the steered states look less "wrong" to the predictor after training than before it
+    task = SteeringTask(tiny, 1, cfg, exs[:20], exs[20:], tda_aux=pred, tda_aux_weight=5.0, tda_aux_layer=3)
+    task.setup(torch.device("cpu"), EngineConfig(batch_size=20))
+    batch = collate(exs[:20], 0)
+    with torch.no_grad(): before, after = (task.loss(m, batch)[1]["tda_wrong"].item() for m in (task.build_model(), c["model"]))
+    with torch.no_grad(): kl_only = task.loss(a["model"], batch)[1]["tda_wrong"].item()
+    assert after < before - 0.05 and after < kl_only, (before, after, kl_only)
 
 def test_task_batch_is_stateless_in_step(tiny):
     exs = [distill_example(tiny, [9] + p, p, 3, 8, eos=1) for p in ([5, 6], [7, 8, 9], [10], [11, 12])]
@@ -174,8 +201,9 @@ def _error(tmp_path, **params) -> str: return notebook_error(NB, tmp_path, **par
 def test_pipeline_tiny_model(tmp_path, tiny_dir):
     out = tmp_path / "run"
     _pm(tmp_path, model=str(tiny_dir), teacher=str(tiny_dir), n_train=2, n_eval=2, max_new_tokens=6, probe_steps=2, steps=2, proj_dim=32, hidden=32,
-        matched_len=4, device="cpu", output_dir=str(out))
+        matched_len=4, device="cpu", output_dir=str(out), use_tda_aux_loss=True)
     r = json.loads((out / "results" / "steering_results.json").read_text())
+    assert r["tda_aux"]["used"] and len(r["tda_aux"]["coef"]) == 3
     assert r["n_layers"] == 4 and r["layer"] == 0 and r["params"]["teacher"] == str(tiny_dir) and r["accuracy"]["before"]["n"] == 2 and r["params"]["steps"] == 2
     assert set(r["tda"]["correct_vs_wrong"]) >= {"h0_entropy", "h0_entropy_norm", "h0_entropy_matched", "h1_count"}
     assert (out / "checkpoints_steering" / "last.safetensors").exists()

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['prepare_cloud', 'diagrams', 'persistence_entropy', 'tda_features', 'bootstrap_ci', 'auroc', 'compare',
-           'plot_diagrams', 'plot_distributions']
+__all__ = ['prepare_cloud', 'diagrams', 'persistence_entropy', 'tda_features', 'bootstrap_ci', 'auroc', 'auroc_ci', 'compare',
+           'plot_diagrams', 'plot_distributions', 'h0_lifetimes_torch', 'cloud_features_torch', 'TdaPredictor']
 
 # %% ../../nbs/31_tda.ipynb #9ac63260
 def prepare_cloud(x, pca: int = 0) -> np.ndarray:
@@ -75,13 +75,21 @@ def auroc(score, label) -> float:
     if len(pos) == 0 or len(neg) == 0: return float("nan")
     return float(((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (len(pos) * len(neg)))
 
+def auroc_ci(a: float, n_pos: int, n_neg: int, z: float = 1.96) -> tuple[float, float]:
+    "Hanley-McNeil (1982) normal-approximation 95% CI of an AUROC `a` from n_pos positives and n_neg negatives"
+    if not (n_pos and n_neg) or not math.isfinite(a): return (float("nan"), float("nan"))
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = math.sqrt(max(a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a), 0.0) / (n_pos * n_neg))
+    return (max(0.0, a - z * se), min(1.0, a + z * se))
+
 # %% ../../nbs/31_tda.ipynb #0cc6ed2d
 def compare(feats: list[dict], in_a: list[bool], key: str, seed: int = 0) -> dict:
     "Mean (bootstrap CI) of feature `key` in groups a / b, and AUROC of -key for predicting a"
     v = np.array([f[key] for f in feats], dtype=np.float64); a = np.asarray(in_a, dtype=bool)
     def side(x): return dict(mean=float(np.nanmean(x)) if np.isfinite(x).any() else float("nan"),
                              ci=bootstrap_ci(x, seed=seed), n=int(np.isfinite(x).sum()))
-    return dict(a=side(v[a]), b=side(v[~a]), auroc_low_is_a=auroc(-v, a))
+    au = auroc(-v, a); ok = np.isfinite(v)
+    return dict(a=side(v[a]), b=side(v[~a]), auroc_low_is_a=au, auroc_ci=auroc_ci(au, int((a & ok).sum()), int((~a & ok).sum())))
 
 # %% ../../nbs/31_tda.ipynb #b6ab5b66
 def plot_diagrams(clouds: dict, path, pca: int = 0):
@@ -107,3 +115,57 @@ def plot_distributions(groups: dict, keys: list[str], path):
         ax.set_title(k); ax.legend(fontsize=8)
     fig.tight_layout(); Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=100); plt.close(fig)
     return Path(path)
+
+# %% ../../nbs/31_tda.ipynb #c1bf1a2f
+import torch
+from torch import nn
+
+def h0_lifetimes_torch(x: torch.Tensor) -> torch.Tensor:
+    "Differentiable finite H0 lifetimes of the prepared cloud of x [n, d]: the minimum-spanning-tree edge lengths"
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    x = x - x.mean(0); x = x / x.pow(2).sum(1).mean().sqrt().clamp_min(1e-12)
+    d = ((x[:, None] - x[None]).pow(2).sum(-1) + 1e-12).sqrt()          # (n, n); eps: finite gradient at 0
+    t = minimum_spanning_tree(np.triu(d.detach().double().cpu().numpy(), 1)).tocoo()
+    return d[torch.as_tensor(t.row, dtype=torch.long), torch.as_tensor(t.col, dtype=torch.long)]
+
+def cloud_features_torch(x: torch.Tensor) -> torch.Tensor:
+    "Differentiable [H0 entropy, H0 entropy / log(n-1), 1 - mean adjacent cosine] of x [n, d], n >= 3"
+    life = h0_lifetimes_torch(x); p = life / life.sum()
+    e = -(p * p.clamp_min(1e-30).log()).sum()
+    cos = torch.nn.functional.cosine_similarity(x[1:], x[:-1], dim=-1).mean()
+    return torch.stack([e, e / math.log(len(x) - 1), 1 - cos])
+
+# %% ../../nbs/31_tda.ipynb #26cf8acf
+class TdaPredictor(nn.Module):
+    "P(wrong) of an answer from differentiable TDA features of its hidden states x [n, d]"
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mu", torch.zeros(3)); self.register_buffer("sd", torch.ones(3))
+        self.lin = nn.Linear(3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "Logit of 'wrong' for one cloud x [n, d] (n >= 3)"
+        f = (cloud_features_torch(x.float()) - self.mu) / self.sd
+        return self.lin(f)[0]
+
+    @classmethod
+    def fit(cls, clouds: list, wrong: list[bool], steps: int = 300, lr: float = 0.1, l2: float = 1e-2, seed: int = 0) -> "TdaPredictor":
+        "Fit on clouds (arrays [n, d], n >= 3) labelled wrong/right; returns a frozen predictor"
+        keep = [i for i, c in enumerate(clouds) if len(c) >= 3]
+        if not keep: raise ValueError("TdaPredictor.fit needs at least one cloud of >= 3 points")
+        torch.manual_seed(seed); m = cls()
+        with torch.no_grad(): f = torch.stack([cloud_features_torch(torch.as_tensor(np.asarray(clouds[i]), dtype=torch.float32)) for i in keep])
+        y = torch.tensor([float(wrong[i]) for i in keep])
+        m.mu.copy_(f.mean(0)); m.sd.copy_(f.std(0).nan_to_num(1.0).clamp_min(1e-6))
+        opt = torch.optim.Adam(m.lin.parameters(), lr=lr)
+        with torch.enable_grad():
+            for _ in range(steps):
+                opt.zero_grad()
+                logit = m.lin((f - m.mu) / m.sd)[:, 0]
+                (nn.functional.binary_cross_entropy_with_logits(logit, y) + l2 * m.lin.weight.pow(2).sum()).backward(); opt.step()
+        return m.eval().requires_grad_(False)
+
+    def prob_wrong(self, clouds: list) -> list[float]:
+        "P(wrong) per cloud (nan for fewer than 3 points)"
+        with torch.no_grad():
+            return [torch.sigmoid(self(torch.as_tensor(np.asarray(c), dtype=torch.float32))).item() if len(c) >= 3 else float("nan") for c in clouds]

@@ -196,12 +196,14 @@ def attached(model: nn.Module, layer: int, hook):
 
 # %% ../../nbs/17_steering.ipynb #99258212
 @contextmanager
-def recorded(model: nn.Module, layers: list[int]):
+def recorded(model: nn.Module, layers: list[int], detach: bool = True):
     "Record the residual stream after each of `layers`: yields {layer: list of [B, T, d] chunks}; hooks always removed"
     rec = {l: [] for l in layers}
     dl = decoder_layers(model)
     def make(l):
-        def hook(module, args, output): rec[l].append((output[0] if isinstance(output, tuple) else output).detach())
+        def hook(module, args, output):
+            h = output[0] if isinstance(output, tuple) else output
+            rec[l].append(h.detach() if detach else h)      # detach=False: keeps the graph (auxiliary losses)
         return hook
     handles = [dl[l].register_forward_hook(make(l)) for l in layers]
     try: yield rec
@@ -209,7 +211,7 @@ def recorded(model: nn.Module, layers: list[int]):
         for h in handles: h.remove()
 
 # %% ../../nbs/17_steering.ipynb #7ef52275
-INSTRUCTION = " Write the calculation, then 'The answer is N.'"
+INSTRUCTION = " Give the result."
 
 def chat_prompt(tok, question: str, shots: list[tuple[str, str]] = ()) -> str:
     "The chat-formatted prompt for `question`, after the worked examples `shots`"
@@ -332,10 +334,15 @@ class SteeringTask(Task):
     "Train a steering controller by KL to teacher logits on a frozen LM"
     name = "steering"
     def __init__(self, lm, layer: int, cfg: SteeringConfig, train: list[dict], val: list[dict], pad_id: int = 0,
-                 init_encoder: dict | None = None, settings: dict | None = None):
+                 init_encoder: dict | None = None, settings: dict | None = None, tda_aux: nn.Module | None = None,
+                 tda_aux_weight: float = 0.1, tda_aux_layer: int = -1):
         check(len(train) > 0, "train", "needs at least one distillation example")
         self.lm, self.layer, self.cfg, self.train, self.val, self.pad_id = lm, layer, cfg, train, val, pad_id
         self.init_encoder, self.settings = init_encoder, settings or {}
+        # optional auxiliary loss: a frozen predictor of P(wrong) from the answer's states after `tda_aux_layer`
+        self.tda_aux, self.tda_aux_weight = tda_aux, tda_aux_weight
+        self.tda_aux_layer = tda_aux_layer % len(decoder_layers(lm))
+        if tda_aux is not None: check(tda_aux_weight > 0, "tda_aux_weight", f"must be > 0 with a TDA predictor, got {tda_aux_weight}")
         self.val_batches = [collate(val[i:i + 4], pad_id) for i in range(0, len(val), 4)]
         self.unsteered = self._val_kl(SteeringController(cfg)) if val else float("nan")   # B = 0: the bare student
 
@@ -352,8 +359,15 @@ class SteeringTask(Task):
         return {k: v.to(self.device) for k, v in collate([self.train[i] for i in idx], self.pad_id).items()}
 
     def loss(self, net, batch):
-        kl, gate = steering_kl(self.lm, net, self.layer, batch)
-        return kl, {"gate": gate.detach()}, batch["ids"].shape[0]
+        if self.tda_aux is None:
+            kl, gate = steering_kl(self.lm, net, self.layer, batch)
+            return kl, {"gate": gate.detach()}, batch["ids"].shape[0]
+        with recorded(self.lm, [self.tda_aux_layer], detach=False) as rec:
+            kl, gate = steering_kl(self.lm, net, self.layer, batch)
+        h, m = rec[self.tda_aux_layer][0], batch["mask"] > 0                   # (B, L, d): the steered states
+        ps = [torch.sigmoid(self.tda_aux(h[i][m[i]])) for i in range(len(h)) if m[i].sum() >= 3]
+        wrong = torch.stack(ps).mean() if ps else kl.new_zeros(())
+        return kl + self.tda_aux_weight * wrong, {"gate": gate.detach(), "kl": kl.detach(), "tda_wrong": wrong.detach()}, batch["ids"].shape[0]
 
     @torch.no_grad()
     def _val_kl(self, ctl) -> float:
