@@ -22,6 +22,8 @@ from .metrics import read_jsonl, write_json
 from .models.act import CarriedSlots, act_loss, IGNORE_INDEX
 from .models.halting import make_halting
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
+from .models.recursion import recursion_noise
+from contextlib import nullcontext
 from .models.memory import memory_step, hit_metrics
 
 # %% auto #0
@@ -38,11 +40,17 @@ class PuzzleTrainConfig(Config):
     pad_loss: bool = False           # train on PAD label cells too (the published recipe ignores them)
     eval_size: int = 256             # test rows per evaluation (a fixed seeded subsample; 0 = all; ARC: whole tasks)
     eval_batch_size: int = 128       # rows per inference batch
+    eval_samples: int = 1            # PTRM-style test-time sampling: passes per puzzle, the Q head picks one (1 = plain)
+    eval_noise: float = 0.0          # std of the noise on z at every outer cycle in the extra passes
     n_pictures: int = 4              # test puzzles drawn as input / prediction / target
 
     def validate(self):
         check(self.puzzle_emb_lr > 0, "puzzle_emb_lr", f"must be > 0, got {self.puzzle_emb_lr}")
         check(self.eval_batch_size >= 1, "eval_batch_size", f"must be >= 1, got {self.eval_batch_size}")
+        check(self.eval_samples >= 1, "eval_samples", f"must be >= 1, got {self.eval_samples}")
+        check(self.eval_noise >= 0, "eval_noise", f"must be >= 0, got {self.eval_noise}")
+        check(self.eval_samples == 1 or self.eval_noise > 0, "eval_noise",
+              f"must be > 0 when eval_samples = {self.eval_samples} > 1 (the extra passes would repeat the plain one)")
         for k in ("eval_size", "n_pictures", "puzzle_emb_weight_decay"):
             check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
 
@@ -104,13 +112,23 @@ def subset(ds, rows):
     return dataclasses.replace(ds, **{k: getattr(ds, k)[rows] for k in per_row})
 
 @torch.no_grad()
-def predict(model: PuzzleModel, ds, rows, *, batch_size: int = 128, device="cpu") -> dict:
-    "predictions [len(rows), T] uint8, halting confidence and steps [len(rows)] of `model.infer` on rows `rows` of `ds`"
+def predict(model: PuzzleModel, ds, rows, *, batch_size: int = 128, device="cpu", samples: int = 1, noise: float = 0.0,
+            seed: int = 0) -> dict:
+    """predictions [len(rows), T] uint8, halting confidence and steps [len(rows)] of `model.infer` on rows `rows` of `ds`.
+    With `samples` > 1 (PTRM-style): pass 0 is the plain model, pass k runs with `noise` in the recursion
+    (`recursion_noise`, seed `seed + k`), and each row keeps the pass whose Q head is most confident of halting"""
     out = {"preds": [], "conf": [], "steps": []}
     for s in range(0, len(rows), batch_size):
-        o = model.infer(to_batch(ds, rows[s:s + batch_size], device))
-        out["preds"].append(o["logits"].argmax(-1).cpu().numpy().astype(np.uint8))
-        out["conf"].append(torch.sigmoid(o["q_halt"]).cpu().numpy()); out["steps"].append(o["steps"].cpu().numpy())
+        batch, best = to_batch(ds, rows[s:s + batch_size], device), None
+        for k in range(samples):
+            with (recursion_noise(model, noise, seed + k) if k else nullcontext()): o = model.infer(batch)
+            o = {key: o[key] for key in ("logits", "q_halt", "steps")}
+            if best is not None:                                   # ties keep the earlier pass
+                better = o["q_halt"] > best["q_halt"]
+                o = {key: torch.where(better.view(-1, *[1] * (v.ndim - 1)), v, best[key]) for key, v in o.items()}
+            best = o
+        out["preds"].append(best["logits"].argmax(-1).cpu().numpy().astype(np.uint8))
+        out["conf"].append(torch.sigmoid(best["q_halt"]).cpu().numpy()); out["steps"].append(best["steps"].cpu().numpy())
     return {k: np.concatenate(v) if v else np.zeros((0,) + ((ds.labels.shape[1],) if k == "preds" else ())) for k, v in out.items()}
 
 def puzzle_metrics(ds, rows, preds, conf, steps, *, task: str) -> dict:
@@ -224,7 +242,8 @@ class PuzzleTask(CarriedSlots, Task):
     def evaluate(self, model, rank, world_size):
         pos = np.arange(len(self.ev_rows))[rank::world_size]
         if model.memory is not None: model.memory.tally.zero_()
-        part = {"pos": pos, **predict(model, self.test_set, self.ev_rows[pos], batch_size=self.pcfg.eval_batch_size, device=self.device)}
+        part = {"pos": pos, **predict(model, self.test_set, self.ev_rows[pos], batch_size=self.pcfg.eval_batch_size, device=self.device,
+                                               samples=self.pcfg.eval_samples, noise=self.pcfg.eval_noise)}
         if model.memory is not None: part["memory_tally"] = model.memory.tally.cpu().clone(); model.memory.tally.zero_()
         return part
 
@@ -254,7 +273,7 @@ def train_puzzles(model_cfg: PuzzleModelConfig, engine_cfg: EngineConfig, train_
                "initial": ev[0] if ev[0]["step"] == 0 else None,
                "train_curve": [{k: r[k] for k in keep} for r in s["train_curve"]], "eval_curve": ev,
                "n_params": count_params(model), "train_rows": len(train_set), "test_rows": len(test_set),
-               "eval_rows": len(t.ev_rows), "config": {**t.config(), "engine": engine_cfg.to_dict()}, "device": s["device"],
+               "eval_rows": len(t.ev_rows), "config": {**t.config(), "puzzle": t.pcfg.to_dict(), "engine": engine_cfg.to_dict()}, "device": s["device"],
                "versions": versions(), "git_commit": git_commit(), "time_s": s["time_s"], "resumed_from": s["resumed_from"]}
     paths = {"results": res_dir/f"results_{t.name}.json", "curves": res_dir/f"curves_{t.name}.png",
              "pictures": res_dir/f"puzzles_{t.name}.png", "checkpoint": Path(out_dir)/f"checkpoints_{t.name}"/"last",

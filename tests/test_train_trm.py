@@ -44,11 +44,13 @@ def test_papermill_transformer_mlp_and_hrm(tmp_path):
     "The single-pass and the deep-supervised transformer (every supervision step at evaluation, like TRM), and HRM"
     for mode, arch, ds in (("transformer", "mlp", False), ("transformer", "attention", True), ("hrm", "attention", False)):
         out = tmp_path / f"{mode}{ds}"
+        ptrm = dict(eval_samples=2, eval_noise=0.3) if mode == "hrm" else {}      # HRM also evaluates PTRM-style
         _run(tmp_path, task="maze", mode=mode, arch=arch, deep_supervision=ds, output_dir=str(out), n_train=20, n_test=8,
-             maze_size=7, min_path_len=4, **{**TINY, "steps": 6})
+             maze_size=7, min_path_len=4, **{**TINY, "steps": 6}, **ptrm)
         res = _check_outputs(out, f"maze_{mode}", 6)
         assert res["final"]["steps"] == (1 if mode == "transformer" and not ds else 2)
         assert res["config"]["model"]["deep_supervision"] is ds
+        assert res["config"]["puzzle"]["eval_samples"] == (2 if mode == "hrm" else 1)
 
 def _write_csv_dir(d: Path, task: str, n: dict) -> Path:
     "A directory in the hub layout: train.csv and test.csv in the sapientinc `source,question,answer,rating` format"

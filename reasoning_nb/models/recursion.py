@@ -17,8 +17,8 @@ from ..config import Config, check
 from .hybrid import SwiGLU, RoPEAttention
 
 # %% auto #0
-__all__ = ['MODES', 'RecursionConfig', 'trunc_normal_', 'RecursiveCore', 'trm_reference', 'hrm_reference', 'ReasonerNetConfig',
-           'swiglu_hidden', 'rms_norm', 'SequenceMLP', 'ReasonerBlock', 'ReasonerNet']
+__all__ = ['MODES', 'RecursionConfig', 'trunc_normal_', 'RecursiveCore', 'trm_reference', 'hrm_reference', 'recursion_noise',
+           'ReasonerNetConfig', 'swiglu_hidden', 'rms_norm', 'SequenceMLP', 'ReasonerBlock', 'ReasonerNet']
 
 # %% ../../nbs/13_recursion.ipynb #0d52a206
 MODES = ("trm", "hrm", "transformer")
@@ -78,7 +78,13 @@ class RecursiveCore(nn.Module):
         "y, z: [B, T, D], every position set to y_init / z_init (broadcast views)"
         return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
 
-    def read(self, z): return z if self.memory is None else self.memory(z)
+    noise_std, noise_gen = 0.0, None          # test-time noise on z at every outer cycle: set by `recursion_noise`
+
+    def read(self, z):
+        "The latent's once-per-outer-cycle hook: the memory read, then the test-time noise (both off by default)"
+        if self.memory is not None: z = self.memory(z)
+        if self.noise_std: z = z + self.noise_std * torch.randn(z.shape, generator=self.noise_gen, device=z.device).to(z.dtype)
+        return z
 
     def _outer_cycle(self, x, y, z):
         for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
@@ -124,6 +130,22 @@ def hrm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=N
             if read is not None: z = read(z)                         # the memory read of this outer cycle
             y = H_net(y + z)
     return y, z
+
+# %% ../../nbs/13_recursion.ipynb #f15709a7
+from contextlib import contextmanager
+
+@contextmanager
+def recursion_noise(model: nn.Module, std: float, seed: int = 0):
+    "Within: every `RecursiveCore` in `model` adds N(0, std^2) noise to z at each outer cycle, from generators seeded `seed`"
+    check(std >= 0, "std", f"must be >= 0, got {std}")
+    cores = [m for m in model.modules() if isinstance(m, RecursiveCore)]
+    saved = [(c.noise_std, c.noise_gen) for c in cores]
+    try:
+        for i, c in enumerate(cores):
+            c.noise_std, c.noise_gen = std, torch.Generator(device=c.y_init.device).manual_seed(seed + i)
+        yield model
+    finally:
+        for c, (s, g) in zip(cores, saved): c.noise_std, c.noise_gen = s, g
 
 # %% ../../nbs/13_recursion.ipynb #b691f914
 @dataclass
