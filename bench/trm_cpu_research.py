@@ -1,10 +1,10 @@
 """CPU-scale answers to the puzzle questions: (a) tiny-deep against wide-shallow at equal FLOPs per step, (b) shared
 against separate H network, (c) TRM against HRM against the deep-supervised transformer; 3 seeds each.
 
-One small generated task for all runs (the scale is `SCALE` below: small mazes with short paths, so that a run on one
-CPU core reaches non-zero exact-solve accuracy in a few minutes). Every run trains with `train_puzzles` (the
+One small generated task for all runs (the scale is `SCALE` below: generated Sudoku with only 4 blank cells, so that
+a run on one CPU core reaches non-zero exact-solve accuracy in a few minutes). Every run trains with `train_puzzles` (the
 pipeline's trainer) for the same number of optimizer steps and is evaluated on the whole test set; exact accuracy
-stands beside the copy-input baseline (which solves no maze: every path cell must change) and the majority
+stands beside the copy-input baseline (which solves no puzzle: every blank must be filled) and the majority
 baselines. Writes `papers/figures/trm_cpu_research.json` and `.png`; the runs' own outputs go under
 `outputs/trm_cpu_research/`.
 

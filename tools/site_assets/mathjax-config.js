@@ -3,7 +3,9 @@
 window.MathJax = {
   config: ["TeX-AMS-MML_HTMLorMML-full.js"],     // the one combined configuration the wheel ships
   tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
-            processEscapes: true, processEnvironments: true},
+            processEscapes: true, processEnvironments: true,
+            // mkdocs-jupyter keeps each code cell's text again in a hidden div for the copy button: code, not math
+            ignoreClass: "clipboard-copy-txt"},
   // only the STIX-Web woff fonts are in the wheel; MathJax's blank test font is url('about:blank'), which Chromium
   // refuses with a CORS error: point it at a local() font instead
   "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null, linebreaks: {automatic: true},
