@@ -22,7 +22,7 @@ def test_ddp_two_processes_match_one(tmp_path, eval_batches):
     two = tmp_path / "two"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                        str(script), "--output_dir", str(two), *args], capture_output=True, text=True, env=env, timeout=300)
+                        str(script), "--output_dir", str(two), *args], capture_output=True, text=True, env=env, timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
     (t1, v1), (t2, v2) = _curves(one), _curves(two)
     assert len(t1) == len(t2) == 8 and len(v1) == len(v2)
@@ -36,7 +36,7 @@ def test_resume_on_another_world_size_is_refused(tmp_path):
     script = tmp_path / "train.py"; script.write_text(SCRIPT)
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script),
                         "--output_dir", str(tmp_path), *args], capture_output=True, text=True,
-                       env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=300)
+                       env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
     r = run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", "2", check=False)
     assert r.returncode == 2 and "written by 2 process(es) and cannot resume on 1" in r.stderr
