@@ -40,8 +40,8 @@ class DataConfig(Config):
     dataset_config: Optional[str] = None  # HF dataset config name (hub datasets only)
     text_field: str = "text"              # column that holds the text
     tokenizer: str = "bpe"                # "bpe": train a byte-level BPE here; else an HF tokenizer name or local dir
-    vocab_size: int = 4096                # BPE vocabulary size including EOS (tokenizer="bpe" only)
-    max_chars: Optional[int] = 2_000_000  # cap on corpus characters, train + val; None = all
+    vocab_size: int = 4096                # BPE vocabulary size including EOS (BPE tokenizer only)
+    max_chars: Optional[int] = 2_000_000  # cap on corpus characters, train + val; None: all
     val_fraction: float = 0.05            # share of documents, and of max_chars, held out for validation
     cache_dir: Optional[str] = None       # None -> $REASONING_NB_CACHE, else ~/.cache/reasoning_nb
 

@@ -34,11 +34,11 @@ class OptimConfig(Config):
     weight_decay: float = 0.1       # AdamW decoupled weight decay of matrices; vectors and gains get none
     beta1: float = 0.9              # AdamW beta1
     beta2: float = 0.95             # AdamW beta2
-    grad_clip: float = 1.0          # max global gradient norm (0 = off)
+    grad_clip: float = 1.0          # max global gradient norm (0: off)
     warmup_steps: int = 20          # linear warmup from lr / warmup_steps
     schedule: str = "cosine"        # after warmup: "cosine" (to min_lr_ratio * lr at decay_steps) or "constant"
     min_lr_ratio: float = 0.1       # the cosine's floor as a fraction of the peak
-    decay_steps: int = 0            # where the cosine ends; 0 = the run's steps
+    decay_steps: int = 0            # where the cosine ends; 0: the run's steps
 
     def validate(self):
         check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
@@ -59,7 +59,7 @@ def lr_factor(o: OptimConfig, step: float, total: int) -> float:
 # %% ../nbs/09_engine.ipynb #c83fa7c8
 @dataclass
 class EngineConfig(Config):
-    steps: int = 200                # budget: batches of new data (= optimizer steps unless the task revisits data)
+    steps: int = 200                # budget: batches of new data (the optimizer steps, unless the task revisits data)
     batch_size: int = 16            # global rows per batch (split over DDP ranks)
     optim: OptimConfig = field(default_factory=OptimConfig)   # optimizer and LR schedule
     dtype: str = "auto"             # autocast: "auto" (bf16 on CUDA, else fp32), "float32", "bfloat16", "float16"

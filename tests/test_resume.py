@@ -20,13 +20,14 @@ RUNNER = textwrap.dedent("""
     if kind in ("baseline", "recursive"):
         from reasoning_nb.train import Exp8Params, LMTask, RecursiveLMTask, pad_vocab
         from reasoning_nb.data import load_lm_data
-        p = Exp8Params(d_model=32, n_layers=2, attention_layers=[1], attn_heads=2, gdn_heads=2, gdn_head_dim=8, seq_len=32,
-                       batch_size=4, max_chars=200_000, vocab_size=300, steps=12, warmup_steps=2, eval_interval=3,
-                       ckpt_interval=7, eval_batches=2, H_cycles=1, halt_max_steps=3, ema=True, model_type=kind)
-        data = load_lm_data(p.data_config())
+        p = Exp8Params.from_flat(dict(d_model=32, n_layers=2, attention_layers=[1], attn_heads=2, gdn_heads=2, gdn_head_dim=8,
+                                      seq_len=32, batch_size=4, max_chars=200_000, vocab_size=300, steps=12, warmup_steps=2,
+                                      eval_interval=3, ckpt_interval=7, eval_batches=2, H_cycles=1, halt_max_steps=3, ema=True,
+                                      ema_decay=0.5, model_type=kind))
+        data = load_lm_data(p.data)
         task = (LMTask if kind == "baseline" else RecursiveLMTask)(p.model_config(kind, pad_vocab(data.tokenizer.vocab_size)),
-                                                                   data, seq_len=p.seq_len, eval_batches=p.eval_batches, name=kind)
-        cfg = p.engine_config().replace(ema_decay=0.5)
+                                                                   data, seq_len=p.task.seq_len, eval_batches=p.task.eval_batches, name=kind)
+        cfg = p.engine
     else:
         from reasoning_nb.engine import EngineConfig, OptimConfig
         from reasoning_nb.models.act import ACTConfig, DQNConfig

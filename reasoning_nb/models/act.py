@@ -56,12 +56,12 @@ HALTING_KINDS, Q_HEADS = ("bce", "dqn"), ("mlp", "gru", "attention")
 @dataclass
 class ACTConfig(Config):
     halt_max_steps: int = 16            # supervision steps per example at most
-    act: bool = True                    # learned halting; False = always run halt_max_steps
+    act: bool = True                    # learned halting; False: always run halt_max_steps
     q_continue: bool = False            # also train q_continue on the bootstrapped Q-learning target
     halt_exploration_prob: float = 0.1  # training: per slot and step, prob. of a random minimum step count in [2, halt_max_steps]
     eval_halting: str = "all"           # eval: "all" (run every step) or "learned" (halt when the Q head says so)
     loss_type: str = "softmax"          # per-token loss: "softmax" or "stablemax"
-    q_loss_weight: float = 0.5          # loss = token loss + q_loss_weight * (halt loss + continue loss)
+    q_loss_weight: float = 0.5          # weight of the halt and continue losses beside the token loss
     halting: str = "bce"                # how the Q head learns: "bce" or "dqn"
     q_head: str = "mlp"                 # Q head: "mlp", "gru" or "attention"
     dqn: DQNConfig = field(default_factory=DQNConfig)   # DQN halting settings (halting="dqn")

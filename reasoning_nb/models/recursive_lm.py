@@ -39,7 +39,8 @@ class RecursiveLMConfig(Config):
 class RecursiveLM(RecursiveReasoner):
     "exp8 recursive: TokenIO around a TRM/HRM recursion of HybridBackbone; `forward(carry, batch)` is one supervision step"
     def __init__(self, cfg: RecursiveLMConfig):
-        lm, io = cfg.lm, TokenIO(cfg.lm)
+        lm = cfg.lm.replace(tie_embeddings=bool(cfg.lm.tie_embeddings), embed_scale=cfg.lm.embed_scale is not False)  # None: TRM's
+        io = TokenIO(lm)
         core = RecursiveCore(cfg.recursion, lambda: HybridBackbone(lm), lm.d_model)
         super().__init__(core, lambda data: io.embed_tokens(data["inputs"]), io.logits, QHead(lm.d_model, pool="mean"), cfg.act)
         self.cfg, self.io = cfg, io
