@@ -113,6 +113,6 @@ def cli_main(prog: str, main, argv=None):
     import sys
     from reasoning_nb.checkpoint import CheckpointError
     try: return main(argv)
-    except (ValueError, CheckpointError, FileNotFoundError) as e:
+    except (ValueError, CheckpointError, FileNotFoundError, FloatingPointError) as e:
         print(f"{prog}: error: " + " ".join(str(e).split()), file=sys.stderr)
         raise SystemExit(2) from None
