@@ -126,10 +126,10 @@ class BCEHalting(HaltingPolicy):
     def greedy(self, q_halt, q_continue): return q_halt > q_continue if self.act_cfg.q_continue else q_halt > 0
     def explore(self, steps, halted):
         "As published: with prob. halt_exploration_prob a slot draws a minimum step count in [2, halt_max_steps]"
-        p, n = self.act_cfg.halt_exploration_prob, self.act_cfg.halt_max_steps
-        if p == 0 or n < 2: return halted
+        p, max_steps = self.act_cfg.halt_exploration_prob, self.act_cfg.halt_max_steps
+        if p == 0 or max_steps < 2: return halted
         explore = torch.rand(steps.shape, device=steps.device) < p
-        return halted & ~(explore & (steps < torch.randint(2, n + 1, steps.shape, device=steps.device)))
+        return halted & ~(explore & (steps < torch.randint(2, max_steps + 1, steps.shape, device=steps.device)))
     def needs_lookahead(self) -> bool: return self.act_cfg.q_continue
     def halt_target(self, carry: Carry, out: dict, next_y=None):
         "([B] 1 where the slot's answer is exactly right, {} no extra metrics)"
