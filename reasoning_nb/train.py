@@ -23,6 +23,7 @@ from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
 from .models.recursion import RecursionConfig
 from .models.act import ACTConfig, CarriedSlots
+from .models.halting import make_halting
 from .models.recursive_lm import RecursiveLM, RecursiveLMConfig, eval_steps
 from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
@@ -87,6 +88,7 @@ class RecursiveLMTask(CarriedSlots, LMTask):
 
     def build_model(self):
         self.model = RecursiveLM(self.cfg)
+        self.halting = make_halting(self.model)                       # the loss-margin BCE or DQN: one interface
         self.flops_per_step = self.model.flops_per_position(self.seq_len) * self.batch_size * self.seq_len
         return self.model
 
@@ -94,9 +96,9 @@ class RecursiveLMTask(CarriedSlots, LMTask):
         b = {"inputs": batch[0], "labels": batch[1]}
         if self.carry is None: self.carry = self.model.initial_carry(b)
         refilled = self.carry.halted.sum()
-        self.carry, out = net(self.carry, b)
-        loss, m = self.model.supervision_loss(self.carry, out)
-        return loss, m, refilled
+        self.carry, out, loss, m = self.halting.step(net, self.carry, b)
+        keep = ("lm_loss", "halt_rate", "q_halt_mean", "q_continue_mean") + self.halting.metric_names
+        return loss, {k: m[k] for k in keep} | {"reasoning_steps": m["steps"], "act_penalty": m["halt_loss"]}, refilled
 
     def evaluate(self, model, rank, world_size):
         out = {"loss": 0.0, "n": 0, "steps": 0.0, "by_step": []}
