@@ -21,6 +21,7 @@ from .config import Config, check
 from .torch_utils import pick_device, pick_dtype, seed_everything, get_rng_state, set_rng_state
 from .checkpoint import save_checkpoint, load_checkpoint, ckpt_paths, CheckpointError
 from .metrics import MetricsLog, read_jsonl
+from .tracker import TRACKERS, make_tracker
 
 # %% auto #0
 __all__ = ['RESUME_FREE', 'OptimConfig', 'lr_factor', 'EngineConfig', 'trajectory', 'param_groups', 'make_optimizers', 'Dist',
@@ -71,17 +72,19 @@ class EngineConfig(Config):
     seed: int = 0                   # model init, data order, exploration
     device: str = "auto"            # "auto" (cuda > mps > cpu), "cpu", "cuda:1", ...
     compile: bool = False           # torch.compile (the task chooses what; see Task.compile)
+    tracker: str = "none"           # also mirror the metrics to "tensorboard", "wandb" or "mlflow" (offline files under the output folder)
 
     def validate(self):
         for k in ("steps", "batch_size", "eval_interval", "ckpt_interval", "log_interval"):
             check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
         check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
         check(0 <= self.ema_decay < 1, "ema_decay", f"must be in [0, 1), got {self.ema_decay}")
+        check(self.tracker in ("none", *TRACKERS), "tracker", f"must be one of {['none', *TRACKERS]}, got {self.tracker!r}")
         check(self.dtype in ("auto", "float32", "bfloat16", "float16"), "dtype",
               f"must be one of ['auto', 'float32', 'bfloat16', 'float16'], got {self.dtype!r}")
 
 # %% ../nbs/09_engine.ipynb #6686a6c4
-RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "optim.decay_steps")
+RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "tracker", "optim.decay_steps")
 
 def trajectory(cfg: EngineConfig) -> dict:
     "The settings of `cfg` a checkpoint must agree with (nested dict)"
@@ -364,7 +367,9 @@ def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_
         if run.d.main: print(f"{task.name}: the run in {run.out} finished at step {run.step}; nothing to do "
                              f"(pass extend_steps to train further)")
         return summary(run)
-    run.log = MetricsLog(run.metrics_path, resume_step=run.resumed_from) if run.d.main else None
+    tracker = make_tracker(cfg.tracker, run.out, task.name, run.resumed_from) if run.d.main else None
+    if tracker: tracker.config(run.ckpt_config())
+    run.log = MetricsLog(run.metrics_path, resume_step=run.resumed_from, mirror=tracker and tracker.log) if run.d.main else None
     if run.step == 0: evaluate(run)
     bar = tqdm(total=run.total, initial=min(run.total, int(run.progress)), desc=f"train {task.name}", unit="batch",
                disable=not (progress and run.d.main), dynamic_ncols=True)
@@ -384,6 +389,7 @@ def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_
         for cb in callbacks: cb(run, metrics)
     bar.close()
     if run.log is not None: run.log.close()
+    if tracker: tracker.close()
     return summary(run)
 
 # %% ../nbs/09_engine.ipynb #19f11c15
