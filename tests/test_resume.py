@@ -102,21 +102,36 @@ def test_sigkill_after_checkpoint_then_resume_is_exact(tmp_path, kind, name):
         assert len(bank) >= 9 and a["core.memory.filled"].all() and int(a["core.memory.clock"]) == 12
         assert all(torch.equal(a[k], b[k]) for k in bank)
 
-def test_extend_steps_continues_a_finished_run(tmp_path):
+def test_extend_steps_continues_a_finished_run_to_the_given_total(tmp_path):
+    "seed 000: `--extend-steps 16` resumes and extends the run *to* 16 steps"
     args = [*TINY, "--steps", 10, "--ckpt_interval", 5, "--eval_interval", 5]
     run_cli("--output_dir", tmp_path, *args)
     before, _ = _records(tmp_path, "baseline")
     r = run_cli("--output_dir", tmp_path, *args, "--resume", "true")     # finished: nothing to do, and it says so
     assert "nothing to do" in r.stdout and _records(tmp_path, "baseline")[0] == before
-    run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", 6)
+    run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", 16)
     after, _ = _records(tmp_path, "baseline")
     assert len(after) == 16 and after[:10] == before
+    r = run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", 12)   # already past 12: nothing to do
+    assert "nothing to do" in r.stdout and len(_records(tmp_path, "baseline")[0]) == 16
 
 def test_resume_from_best_model(tmp_path):
     args = [*TINY, "--steps", 6, "--ckpt_interval", 6, "--eval_interval", 3]
     run_cli("--output_dir", tmp_path, *args)
     best = tmp_path / "checkpoints_baseline" / "best_model.pt"
     assert best.exists()
-    r = run_cli("--output_dir", tmp_path, *args, "--resume", best, "--extend-steps", 2)
+    r = run_cli("--output_dir", tmp_path, *args, "--resume", best, "--extend-steps", 8)
     res = json.loads((tmp_path / "results" / "training_results_baseline.json").read_text())
     assert res["resumed_from"] in (3, 6) and res["steps"] == 8, res["resumed_from"]
+
+
+def test_resume_from_a_checkpoint_named_relative_to_the_output_folder(tmp_path):
+    "seed 000's spelling from another folder: `--resume checkpoints_baseline/best_model.pt` is found in output_dir"
+    out = tmp_path / "run"
+    args = [*TINY, "--steps", 4, "--ckpt_interval", 4, "--eval_interval", 2]
+    run_cli("--output_dir", out, *args)
+    (tmp_path / "elsewhere").mkdir()
+    run_cli("--output_dir", out, *args, "--resume", "checkpoints_baseline/best_model.pt", "--extend-steps", 6,
+            cwd=tmp_path / "elsewhere")
+    res = json.loads((out / "results" / "training_results_baseline.json").read_text())
+    assert res["resumed_from"] in (2, 4) and res["steps"] == 6

@@ -36,6 +36,7 @@ divergence-check|reasoning_nb/engine.py|if due(cfg.eval_interval) or due(cfg.ckp
 torn-line|reasoning_nb/metrics.py|if not (torn_ok and i == last): raise|if True: raise|tests/test_reliability.py -k torn
 finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): return|if False: return|tests/test_reliability.py -k finished
 tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None|tests/test_tracker.py -k tensorboard
+resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
 user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
 EOF
 )
