@@ -224,6 +224,9 @@ def test_every_page_in_chromium(browser_page, site):
     base, page = browser_page
     problems, states = visit_all(base, page, site)
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(dict.fromkeys(problems))
+    # the front page shows each answered question's figure (thumbnails that load: see badImages above)
+    with_fig = sum(1 for q in build_site.load_questions() if q.get("figure"))
+    assert with_fig >= 10 and states["index.html"]["images"] >= with_fig, states["index.html"]["images"]
     # math renders where the sources have it: every notebook whose markdown has $...$
     for nb in (ROOT / "nbs").glob("*.ipynb"):
         md = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "markdown")
