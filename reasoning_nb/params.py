@@ -122,7 +122,7 @@ def param_line(name: str, f: Flat, width: int = 40) -> str:
     "`name: annotation = default  # comment` (papermill's form); a comment with an '=' is refused"
     check("=" not in f.doc, f.dotted, f"comment {f.doc!r} has an '=', which papermill cannot parse: reword it")
     decl = f"{name}: {f.annotation} = {f.default!r}"
-    return f"{decl:<{width}}# {f.doc}" if f.doc else decl
+    return (decl.ljust(width) if len(decl) < width else decl + "  ") + f"# {f.doc}" if f.doc else decl
 
 def params_cell(cls) -> str:
     "The source of the `parameters` cell of a notebook whose settings are `cls`: one typed line per setting, by branch"

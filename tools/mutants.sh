@@ -33,11 +33,22 @@ importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5,
 ema-eval|reasoning_nb/engine.py|    with run.ema.swapped() if run.ema else nullcontext():|    with nullcontext():|tests/test_engine.py
 ddp-grad-scale|reasoning_nb/engine.py|(run.scaler.scale(loss) if run.scaler else loss).backward()|(run.scaler.scale(loss) if run.scaler else loss * run.d.world_size).backward()|tests/test_ddp.py -k match_one
 divergence-check|reasoning_nb/engine.py|if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)|if False: check_finite(run)|tests/test_reliability.py -k divergence
-torn-line|reasoning_nb/metrics.py|if not (torn_ok and i == last): raise|if True: raise|tests/test_reliability.py -k torn
 finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): return|if False: return|tests/test_reliability.py -k finished
 tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None|tests/test_tracker.py -k tensorboard
 resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
 user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
+lm-dtype|reasoning_nb/frozen_lm.py|model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, |model = AutoModelForCausalLM.from_pretrained(src, dtype=torch.float32, |tests/test_frozen_lm.py -k bf16_load
+device-map|reasoning_nb/frozen_lm.py|**({"device_map": device_map} if device_map else {})|**{}|tests/test_frozen_lm.py -k device_map
+checkpointing|reasoning_nb/frozen_lm.py|    if checkpointing: checkpoint_layers(model)|    pass|tests/test_frozen_lm.py -k checkpointing
+path-check|reasoning_nb/paths.py|    if not p.exists(): raise NoSuchPath(f"{what} {name}: no such file or folder")|    pass|tests/test_frozen_lm.py -k path_rule or every_loader
+path-rule|reasoning_nb/paths.py|    if "/" in name and p.suffix.lower() in FILE_SUFFIXES: return True|    pass|tests/test_frozen_lm.py -k path_rule or every_loader
+torn-line|reasoning_nb/metrics.py|        with open(path, "r+b") as f: f.truncate(keep)|        pass|tests/test_soft_prompt.py -k resume
+utf8-jsonl|reasoning_nb/metrics.py|try: line = raw.decode("utf-8")|try: line = raw.decode("latin-1")|tests/test_steering.py -k problem_files
+tda-layer-name|reasoning_nb/train_steering.py|resolve_layer(n, self.tda_layer, name="tda_layer")|resolve_layer(n, self.tda_layer, name="intervention_layer")|tests/test_steering.py -k settings_and_layers
+warmup-fraction|reasoning_nb/train_steering.py|warmup = max(1, math.floor(self.warmup_fraction * steps + 1e-9))|warmup = max(1, steps // 10)|tests/test_steering.py -k settings_and_layers
+sp-adamw|reasoning_nb/models/soft_prompt.py|betas=(optim.beta1, optim.beta2)|betas=(0.9, 0.9)|tests/test_soft_prompt.py -k adamw
+run-key-dtype|reasoning_nb/phase1a.py|what = [self.lm.model, self.lm.lm_dtype, stage,|what = [self.lm.model, stage,|tests/test_soft_prompt.py -k resume
+models-import|reasoning_nb/models/soft_prompt.py|from ..pairs import QAPair|from ..pairs import QAPair; from ..puzzles.sudoku import generate_sudoku|tests/test_frozen_lm.py -k import_no
 EOF
 )
 
