@@ -16,8 +16,7 @@ from .paths import local_path
 
 # %% auto #0
 __all__ = ['Problem', 'make_problem', 'make_expr_problem', 'ArithConfig', 'arith_problems', 'gsm8k_gold', 'gsm8k_solution',
-           'read_gsm8k_jsonl', 'load_problems', 'extract_answer', 'is_correct', 'wilson_ci', 'accuracy',
-           'accuracy_by_ops']
+           'read_gsm8k_jsonl', 'load_problems', 'extract_answer', 'is_correct', 'accuracy', 'accuracy_by_ops']
 
 # %% ../nbs/05a_arith.ipynb #28c4d57b
 @dataclass
@@ -188,12 +187,7 @@ def is_correct(pred: float | None, gold: float) -> bool:
     return pred is not None and math.isfinite(pred) and abs(pred - gold) < 1e-6
 
 # %% ../nbs/05a_arith.ipynb #feed1954
-def wilson_ci(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    "Wilson score interval for k successes out of n"
-    if n == 0: return (0.0, 1.0)
-    p = k / n; den = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / den; h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, c - h), min(1.0, c + h))
+from .stats import wilson_ci
 
 # %% ../nbs/05a_arith.ipynb #94ac01fd
 def accuracy(correct: list[bool]) -> dict:
