@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from .config import check
 from .params import Params
 from .engine import EngineConfig, OptimConfig
+from .tracker import make_tracker
 from .frozen_lm import FrozenLMConfig
 from .pairs import QAPair, load_pairs
 from .models.soft_prompt import SoftPromptConfig, HEALTH, mode_vectors, optimise_pairs
@@ -28,7 +29,7 @@ from .torch_utils import pick_device, resolve_output_dir, versions, git_commit
 # %% auto #0
 __all__ = ['ENGINE_UNUSED', 'HEALTH_COLORS', 'Phase1aParams', 'append_record', 'restore_records', 'early_stop_signal',
            'qa_anticorrelated', 'leak_warning', 'tier', 'summarise', 'gate_message', 'verdict', 'plot_curves',
-           'plot_k_sweep', 'run_phase1a']
+           'plot_k_sweep', 'flat_numbers', 'mirror_summaries', 'run_phase1a']
 
 # %% ../nbs/19b_phase1a.ipynb #0c8e252d
 ENGINE_UNUSED = ("batch_size", "dtype", "ema", "ema_decay", "eval_interval", "ckpt_interval", "log_interval", "compile",
@@ -233,6 +234,26 @@ def run_sweep(self: Phase1aParams, model, tokenizer, data: list[QAPair], modes, 
         if stopped and K == self.K_main: stop = stopped
     return joint, summaries, stop, timings
 
+# %% ../nbs/19b_phase1a.ipynb #6de4de9d
+def flat_numbers(d: dict, prefix: str = "") -> dict:
+    "The numbers of a nested dict under dotted keys (booleans and non-numbers dropped)"
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict): out |= flat_numbers(v, f"{prefix}{k}.")
+        elif isinstance(v, (int, float)) and not isinstance(v, bool): out[f"{prefix}{k}"] = v
+    return out
+
+# %% ../nbs/19b_phase1a.ipynb #9281c1cc
+def mirror_summaries(kind: str, out, single: Optional[dict], joint: dict, params: dict) -> Optional[Path]:
+    "Mirror the stage summaries to tracker `kind` under `out` (stage 1 at step 0, joint at step K); the folder it writes under, or None for 'none'"
+    tracker = make_tracker(kind, out, "phase1a")
+    if tracker is None: return None
+    tracker.config(params)
+    if single: tracker.log({"kind": "single", "step": 0, **flat_numbers(single)})
+    for K, s in sorted(joint.items()): tracker.log({"kind": "joint", "step": K, **flat_numbers(s)})
+    tracker.close()
+    return tracker.dir
+
 # %% ../nbs/19b_phase1a.ipynb #0359f053
 def run_phase1a(p: Phase1aParams, progress: bool = True) -> dict:
     "Run Phase 1a with settings `p`; writes results.json, records.jsonl and the plots under output_dir, returns the results"
@@ -251,6 +272,8 @@ def run_phase1a(p: Phase1aParams, progress: bool = True) -> dict:
     if main is not None:
         paths["curves"] = plot_curves(joint[p.K_main], out / "curves.png", f"{p.lm.model}, {p.pairs.split('/')[-1]}, K={p.K_main}: joint")
         paths["k_sweep"] = plot_k_sweep(js, out / "k_sweep.png", f"{p.lm.model}, {len(data)} pairs, {p.soft_prompt.restarts} restarts")
+    tracked = mirror_summaries(p.engine.tracker, out, s1, js, p.flat())
+    if tracked: paths["tracker"] = tracked
     results = {"params": p.flat(), "soft_prompt": p.stage_config(p.K_main).to_dict(), "versions": versions(), "git_commit": git_commit(),
                "device": str(dev), "n_pairs": len(data), "timings_s": timings | t2, "wall_s": time.time() - t_start,
                "stop_reason": stop, "stage1": s1, "joint": {str(k): v for k, v in js.items()},

@@ -192,3 +192,15 @@ def test_bench_runs_the_same_pipeline(tmp_path):
     assert json.loads((tmp_path / "o" / "results.json").read_text())["params"]["lm_dtype"] == "bfloat16"
     bad = _bench("--pairs", "data/missing.json", env=env, cwd=tmp_path)
     assert bad.returncode == 2 and "pairs data/missing.json: no such file or folder" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+
+
+def test_phase1a_summaries_mirrored_to_the_tracker(tmp_path):
+    "engine.tracker: stage 1 at step 0 and each joint K at step K reach TensorBoard; 'none' writes nothing"
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from reasoning_nb.phase1a import mirror_summaries
+    assert mirror_summaries("none", tmp_path / "n", {"convergence": 1.0}, {}, {}) is None and not (tmp_path / "n").exists()
+    d = mirror_summaries("tensorboard", tmp_path, {"convergence": 1.0}, {4: {"convergence": 0.75}, 8: {"convergence": 0.25, "targets": {"q": {"exact": 0.5}}}}, {"K_main": 8})
+    ea = EventAccumulator(str(d / "tensorboard" / "phase1a")); ea.Reload()
+    assert [(e.step, e.value) for e in ea.Scalars("joint/convergence")] == [(4, 0.75), (8, 0.25)]
+    assert [(e.step, e.value) for e in ea.Scalars("joint/targets.q.exact")] == [(8, 0.5)] and ea.Scalars("single/convergence")[0].value == 1.0

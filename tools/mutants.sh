@@ -51,6 +51,7 @@ run-key-dtype|reasoning_nb/phase1a.py|what = [self.lm.model, self.lm.lm_dtype, s
 models-import|reasoning_nb/models/soft_prompt.py|from ..pairs import QAPair|from ..pairs import QAPair; from ..puzzles.sudoku import generate_sudoku|tests/test_frozen_lm.py -k import_no
 mcnemar-one-sided|reasoning_nb/stats.py|binomtest(only_a, only_a + only_b, 0.5).pvalue|binomtest(only_a, only_a + only_b, 0.5, alternative="less").pvalue|tests/test_stats.py -k mcnemar
 wilson-width|reasoning_nb/stats.py|z * z / (4 * n * n)|z * z / (4 * n)|tests/test_stats.py -k wilson
+phase1a-tracker|reasoning_nb/phase1a.py|    for K, s in sorted(joint.items()): tracker.log(|    for K, s in sorted({}.items()): tracker.log(|tests/test_soft_prompt.py -k mirrored
 auroc-unpaired|reasoning_nb/stats.py|roc_auc_score(y[i], b[i]) - roc_auc_score(y[i], a[i])|roc_auc_score(y[i], b[i]) - roc_auc_score(y[(i + 1) % len(y)], a[(i + 1) % len(y)])|tests/test_stats.py -k paired
 EOF
 )
