@@ -111,11 +111,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="steering_baselines_report.py")
     ap.add_argument("--out", default="outputs/steering_baselines")
     ap.add_argument("--long_run", default="papers/figures/steering_long_results.json")
+    ap.add_argument("--arms_only", action="store_true", help="keep the AUROC tables of an earlier report.json, redo the arms")
     ap.add_argument("--n_boot", type=int, default=2000); ap.add_argument("--matched", type=int, default=16)
     a = ap.parse_args(argv)
     out = Path(a.out); d = torch.load(out / "answers.pt", weights_only=False); rows = d["rows"]
-    rep = dict(n=len(rows), n_correct=sum(r["correct"] for r in rows), layers=d["layers"], ks=list(d["ks"]),
-               probe=probe_table(rows, d["ks"], d["layers"], a.n_boot), matched=matched_table(rows, d["layers"], a.matched, a.n_boot))
+    if a.arms_only: rep = json.loads((out / "report.json").read_text())
+    else: rep = dict(n=len(rows), n_correct=sum(r["correct"] for r in rows), layers=d["layers"], ks=list(d["ks"]), n_boot=a.n_boot,
+                     probe=probe_table(rows, d["ks"], d["layers"], a.n_boot), matched=matched_table(rows, d["layers"], a.matched, a.n_boot))
     long = json.loads(Path(a.long_run).read_text())
     la = {x["q"]: x for x in long["answers"]}
     same = [r["q"] in la and la[r["q"]]["before"] == r["text"] for r in rows]
