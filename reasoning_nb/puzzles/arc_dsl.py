@@ -13,10 +13,11 @@ import numpy as np
 from scipy import ndimage
 
 # %% auto #0
-__all__ = ['NEW', 'MAX_SIDE', 'FLIPS', 'LOGIC', 'RAYS', 'grid', 'fits', 'colour_counts', 'background', 'majority', 'rotate',
-           'flip', 'bbox', 'crop', 'crop_content', 'pad', 'upscale', 'downscale', 'tile', 'kron_self', 'recolour',
-           'Pair', 'halves', 'mirror', 'combine', 'overlay', 'hcat', 'vcat', 'gravity', 'extend', 'connect', 'line',
-           'fill_enclosed']
+__all__ = ['NEW', 'MAX_SIDE', 'FLIPS', 'CORNERS', 'LOGIC', 'SYMMETRIES', 'MOVES', 'RAYS', 'OFF', 'NEIGHBOURHOODS', 'grid', 'fits',
+           'colour_counts', 'background', 'majority', 'rotate', 'flip', 'bbox', 'crop', 'crop_content', 'pad', 'trim',
+           'corner', 'upscale', 'downscale', 'tile', 'kron_self', 'recolour', 'Pair', 'halves', 'mirror', 'combine',
+           'overlay', 'part', 'symmetrize', 'hcat', 'vcat', 'gravity', 'shift', 'extend', 'connect', 'line',
+           'fill_enclosed', 'patches', 'patch_code', 'local_rule']
 
 # %% ../../nbs/08b_arc_dsl.ipynb #32bb9985
 NEW = 10          # the colour of cells a primitive creates without knowing their colour
@@ -81,6 +82,18 @@ def pad(g, n: int = 1, colour: int = 0) -> Optional[np.ndarray]:
     "`g` with a border `n` cells wide of `colour` (None if the result is too large)"
     out = np.pad(g, n, constant_values=colour)
     return out if fits(out) else None
+
+# %% ../../nbs/08b_arc_dsl.ipynb #497ca7cb
+CORNERS = ("tl", "tr", "bl", "br")
+
+def trim(g) -> Optional[np.ndarray]:
+    "`g` without its outermost rows and columns (None if nothing would be left)"
+    return crop(g, 1, 1, g.shape[0] - 2, g.shape[1] - 2)
+
+def corner(g, which: str, h: int, w: int) -> Optional[np.ndarray]:
+    "The h x w window at corner `which` of `g` ('tl', 'tr', 'bl', 'br'); None if `g` is smaller"
+    H, W = g.shape
+    return crop(g, 0 if which[0] == "t" else H - h, 0 if which[1] == "l" else W - w, h, w)
 
 # %% ../../nbs/08b_arc_dsl.ipynb #96ca6062
 def upscale(g, k: int) -> Optional[np.ndarray]:
@@ -153,6 +166,24 @@ def overlay(p: Pair, top: str = "b") -> Optional[np.ndarray]:
     if lo.shape != hi.shape: return None
     return np.where(hi != background(hi), hi, lo).astype(np.uint8)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #65ea3f35
+SYMMETRIES = {"h": [("flip", "h")], "v": [("flip", "v")], "hv": [("flip", "h"), ("flip", "v"), ("rotate", 2)],
+              "d": [("flip", "d")], "rot": [("rotate", 1), ("rotate", 2), ("rotate", 3)],
+              "all": [("rotate", 1), ("rotate", 2), ("rotate", 3)] + [("flip", a) for a in FLIPS]}
+
+def part(p: Pair, which: str) -> np.ndarray:
+    "Grid 'a' or 'b' of a pair"
+    return p.a if which == "a" else p.b
+
+def symmetrize(g, group: str) -> Optional[np.ndarray]:
+    "Background cells of `g` filled from its images under SYMMETRIES[group] (None if an image has another shape)"
+    bg, out = background(g), g.copy()
+    for name, arg in SYMMETRIES[group]:
+        im = rotate(g, arg) if name == "rotate" else flip(g, arg)
+        if im.shape != g.shape: return None
+        out = np.where(out == bg, im, out)
+    return out
+
 # %% ../../nbs/08b_arc_dsl.ipynb #a318267c
 def hcat(p: Pair) -> Optional[np.ndarray]:
     "a and b side by side (None unless the heights agree or the result is too large)"
@@ -173,9 +204,7 @@ def gravity(g, direction: str) -> np.ndarray:
     return {"down": out.T, "up": out[:, ::-1].T, "right": out, "left": out[:, ::-1]}[direction]
 
 # %% ../../nbs/08b_arc_dsl.ipynb #0dc2f457
-RAYS = {"up": [(-1, 0)], "down": [(1, 0)], "left": [(0, -1)], "right": [(0, 1)],
-        "h": [(0, -1), (0, 1)], "v": [(-1, 0), (1, 0)], "hv": [(-1, 0), (1, 0), (0, -1), (0, 1)],
-        "diag": [(-1, -1), (-1, 1), (1, -1), (1, 1)]}
+MOVES = {"down": (1, 0), "up": (-1, 0), "right": (0, 1), "left": (0, -1)}
 
 def _shift(a, dr: int, dc: int, fill: int) -> np.ndarray:
     "`a` moved by (dr, dc) cells, `fill` where nothing moved in"
@@ -183,6 +212,15 @@ def _shift(a, dr: int, dc: int, fill: int) -> np.ndarray:
     out = np.full_like(a, fill)
     out[max(dr, 0):H + min(dr, 0), max(dc, 0):W + min(dc, 0)] = a[max(-dr, 0):H - max(dr, 0), max(-dc, 0):W - max(dc, 0)]
     return out
+
+def shift(g, direction: str) -> np.ndarray:
+    "`g` moved one cell 'down', 'up', 'left' or 'right', the background filling in"
+    return _shift(g, *MOVES[direction], background(g))
+
+# %% ../../nbs/08b_arc_dsl.ipynb #a74388b9
+RAYS = {"up": [(-1, 0)], "down": [(1, 0)], "left": [(0, -1)], "right": [(0, 1)],
+        "h": [(0, -1), (0, 1)], "v": [(-1, 0), (1, 0)], "hv": [(-1, 0), (1, 0), (0, -1), (0, 1)],
+        "diag": [(-1, -1), (-1, 1), (1, -1), (1, 1)]}
 
 def _ray(g, bg: int, dr: int, dc: int) -> np.ndarray:
     "Every background cell painted the colour of the nearest non-background cell behind it along (dr, dc) (bg if none)"
@@ -208,13 +246,14 @@ def extend(g, direction: str) -> np.ndarray:
     for dr, dc in RAYS[direction]: out = np.where(out == bg, _ray(g, bg, dr, dc), out)
     return out.astype(np.uint8)
 
-# %% ../../nbs/08b_arc_dsl.ipynb #a74388b9
-def connect(g, axis: str = "hv") -> np.ndarray:
-    "Background gaps between two cells of the same colour in a row ('h'), a column ('v') or both filled in that colour"
+# %% ../../nbs/08b_arc_dsl.ipynb #47e13c23
+def connect(g, axis: str = "hv", new: bool = False) -> np.ndarray:
+    "Background gaps between two cells of one colour facing each other along `axis` ('h', 'v', 'hv', 'diag') filled in that colour (`NEW` if `new`)"
     bg, out = background(g), g
-    for dr, dc in {"h": [(0, 1)], "v": [(1, 0)], "hv": [(0, 1), (1, 0)]}[axis]:
+    for dr, dc in {"h": [(0, 1)], "v": [(1, 0)], "hv": [(0, 1), (1, 0)], "diag": [(1, 1), (1, -1)]}[axis]:
         fwd, back = _ray(g, bg, dr, dc), _ray(g, bg, -dr, -dc)
-        out = np.where((out == bg) & (fwd == back) & (fwd != bg), fwd, out)
+        gap = (out == bg) & (fwd == back) & (fwd != bg)
+        out = np.where(gap, NEW if new else fwd, out)
     return out.astype(np.uint8)
 
 def line(g, r0: int, c0: int, r1: int, c1: int, colour: int) -> Optional[np.ndarray]:
@@ -234,3 +273,26 @@ def fill_enclosed(g, colour: int = NEW) -> np.ndarray:
     outside = np.unique(np.r_[lab[0], lab[-1], lab[:, 0], lab[:, -1]])
     holes = (lab > 0) & ~np.isin(lab, outside)
     return np.where(holes, colour, g).astype(np.uint8)
+
+# %% ../../nbs/08b_arc_dsl.ipynb #28c72061
+OFF = 11                                                   # the colour read beyond the grid's edge
+NEIGHBOURHOODS = {"cross": [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)],
+                  "square": [(0, 0)] + [(r, c) for r in (-1, 0, 1) for c in (-1, 0, 1) if (r, c) != (0, 0)]}
+
+def patches(g, shape: str) -> np.ndarray:
+    "Each cell's neighbourhood `shape` as one integer (base OFF + 1, the centre the lowest digit): [H, W] int64"
+    p, (H, W) = np.pad(g.astype(np.int64), 1, constant_values=OFF), g.shape
+    code = np.zeros((H, W), np.int64)
+    for i, (dr, dc) in enumerate(NEIGHBOURHOODS[shape]): code += p[1 + dr:1 + dr + H, 1 + dc:1 + dc + W] * (OFF + 1) ** i
+    return code
+
+def patch_code(key: tuple) -> int:
+    "The integer of a neighbourhood written as a tuple of colours, centre first"
+    return sum(int(c) * (OFF + 1) ** i for i, c in enumerate(key))
+
+def local_rule(g, shape: str, table: dict) -> np.ndarray:
+    "`g` with every cell whose neighbourhood (a tuple of colours, centre first) is a key of `table` set to its value"
+    codes, lut = patches(g, shape), {patch_code(k): v for k, v in table.items()}
+    out = g.copy()
+    for code in np.intersect1d(codes, list(lut)): out[codes == code] = lut[int(code)]
+    return out

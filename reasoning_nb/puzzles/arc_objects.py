@@ -12,11 +12,11 @@ from functools import cached_property
 from typing import Callable, Optional
 import numpy as np
 from scipy import ndimage
-from .arc_dsl import MAX_SIDE, NEW, background, grid
+from .arc_dsl import MAX_SIDE, NEW, background, bbox, grid
 
 # %% auto #0
-__all__ = ['SELECTORS', 'PREDICATES', 'PROPS', 'Obj', 'Objs', 'objects', 'cells', 'select', 'keep', 'drop', 'with_colour',
-           'crop_obj', 'crop_box', 'render', 'recolour_by', 'count_objects', 'count_grid']
+__all__ = ['SELECTORS', 'PREDICATES', 'PROPS', 'Obj', 'Objs', 'objects', 'colour_groups', 'cells', 'select', 'keep', 'drop',
+           'with_colour', 'crop_obj', 'crop_box', 'render', 'recolour_by', 'count_objects', 'count_grid']
 
 # %% ../../nbs/08c_arc_objects.ipynb #a86cc31e
 @dataclass(eq=False)
@@ -56,6 +56,16 @@ def objects(g, conn: int = 4, by_colour: bool = True) -> Objs:
         lab, _ = ndimage.label(layer, struct)
         for i, sl in enumerate(ndimage.find_objects(lab), 1):
             found.append(Obj(lab[sl] == i, sl[0].start, sl[1].start, g, bg))
+    return Objs(tuple(sorted(found, key=lambda o: (o.top, o.left))), g, bg)
+
+# %% ../../nbs/08c_arc_objects.ipynb #829c43f5
+def colour_groups(g) -> Objs:
+    "One object per non-background colour of `g`: all its cells, in the box around them"
+    bg, found = background(g), []
+    for c in np.unique(g):
+        if c == bg: continue
+        top, left, h, w = bbox(g == c)
+        found.append(Obj(g[top:top + h, left:left + w] == c, top, left, g, bg))
     return Objs(tuple(sorted(found, key=lambda o: (o.top, o.left))), g, bg)
 
 # %% ../../nbs/08c_arc_objects.ipynb #c3430edd
