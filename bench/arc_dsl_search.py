@@ -8,16 +8,10 @@ task: solved, the programs as strings that `run_program` re-runs, CPU time, dept
 """
 import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")        # before numpy: one thread per worker
-import argparse, json, platform, subprocess, sys, time
+import argparse, platform, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def git_commit() -> str:
-    "The checkout's commit (with '+dirty' when tracked files differ from it)"
-    run = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return run("rev-parse", "HEAD") + ("+dirty" if run("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def main(argv=None) -> dict:
@@ -28,13 +22,15 @@ def main(argv=None) -> dict:
     ap.add_argument("--max-depth", type=int, default=3, help="most enumerated steps per program")
     ap.add_argument("--max-nodes", type=int, default=50_000, help="values kept per depth (memory bound)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (the project machine: 2 shared cores)")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N tasks (by id)")
+    ap.add_argument("--offset", type=int, default=0, help="skip the first N tasks (by id)")
+    ap.add_argument("--limit", type=int, default=None, help="then only the next N tasks")
     ap.add_argument("--tasks", nargs="*", default=None, help="only these task ids")
     ap.add_argument("--no-nice", action="store_true", help="do not lower this process's priority (nice 10)")
     ap.add_argument("--out", default=None, help="results JSON (default outputs/arc_dsl/<version>_<split>.json)")
     a = ap.parse_args(argv)
     if not a.no_nice: os.nice(10)
     from reasoning_nb.metrics import write_json
+    from reasoning_nb.torch_utils import git_commit
     from reasoning_nb.puzzles.arc import load_arc
     from reasoning_nb.puzzles.arc_search import SearchConfig, search_tasks, summarise
     cfg = SearchConfig(max_depth=a.max_depth, time_limit=a.time_limit, max_nodes=a.max_nodes)
@@ -44,13 +40,13 @@ def main(argv=None) -> dict:
         missing = sorted(set(a.tasks) - {t.id for t in tasks})
         if missing: ap.error(f"not in {a.version} {a.split}: {missing}")
         tasks = [t for t in tasks if t.id in set(a.tasks)]
-    tasks = tasks[:a.limit]
+    tasks = tasks[a.offset:][:a.limit]
     t0 = time.time()
     rows = search_tasks(tasks, cfg, jobs=a.jobs, desc=f"{a.version} {a.split}")
     s = summarise(rows)
     out = Path(a.out) if a.out else ROOT / "outputs" / "arc_dsl" / f"{a.version}_{a.split}.json"
-    write_json(out, dict(version=a.version, split=a.split, config=cfg.to_dict(), jobs=a.jobs, limit=a.limit,
-                         task_ids=a.tasks, git_commit=git_commit(), python=platform.python_version(),
+    write_json(out, dict(version=a.version, split=a.split, config=cfg.to_dict(), jobs=a.jobs, offset=a.offset, limit=a.limit,
+                         task_ids=a.tasks, git_commit=git_commit(__file__), python=platform.python_version(),
                          wall_s=round(time.time() - t0, 1), summary=s, tasks=rows))
     lo, hi = s["ci95"]
     print(f"{a.version} {a.split}: solved {s['solved']}/{s['tasks']} = {100 * s['pass_at_2']:.1f} % "

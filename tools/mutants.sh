@@ -24,6 +24,9 @@ memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_
 memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
 importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
+arc-flip-v|reasoning_nb/puzzles/arc_dsl.py|"v": g[::-1], "d"|"v": g[:, ::-1], "d"|tests/test_arc_dsl.py -k dihedral
+arc-coarse-equivalence|reasoning_nb/puzzles/arc_search.py|if t == "grid": return (v.shape, v.tobytes())|if t == "grid": return (v.shape,)|tests/test_arc_dsl.py -k pruning or composition
+arc-colour-map-unchecked|reasoning_nb/puzzles/arc_learn.py|if lut.setdefault(a, b) != b: return None|lut[a] = b|tests/test_arc_dsl.py -k learned
 EOF
 )
 
