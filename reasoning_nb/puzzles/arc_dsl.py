@@ -15,9 +15,9 @@ from scipy import ndimage
 # %% auto #0
 __all__ = ['NEW', 'MAX_SIDE', 'FLIPS', 'CORNERS', 'LOGIC', 'SYMMETRIES', 'MOVES', 'RAYS', 'OFF', 'NEIGHBOURHOODS', 'grid', 'fits',
            'colour_counts', 'background', 'majority', 'rotate', 'flip', 'bbox', 'crop', 'crop_content', 'pad', 'trim',
-           'corner', 'upscale', 'downscale', 'tile', 'kron_self', 'recolour', 'Pair', 'halves', 'mirror', 'combine',
-           'overlay', 'part', 'symmetrize', 'hcat', 'vcat', 'gravity', 'shift', 'extend', 'connect', 'line',
-           'fill_enclosed', 'patches', 'patch_code', 'local_rule']
+           'corner', 'upscale', 'downscale', 'shrink', 'tile', 'kron_self', 'untile', 'kaleidoscope', 'recolour',
+           'Pair', 'halves', 'mirror', 'combine', 'overlay', 'part', 'symmetrize', 'hcat', 'vcat', 'gravity', 'shift',
+           'extend', 'connect', 'line', 'fill_enclosed', 'patches', 'patch_key', 'patch_code', 'local_rule']
 
 # %% ../../nbs/08b_arc_dsl.ipynb #32bb9985
 NEW = 10          # the colour of cells a primitive creates without knowing their colour
@@ -108,6 +108,14 @@ def downscale(g, k: int) -> Optional[np.ndarray]:
     small = g[::k, ::k]
     return small if (upscale(small, k) == g).all() else None
 
+# %% ../../nbs/08b_arc_dsl.ipynb #db5a3b55
+def shrink(g, k: int) -> Optional[np.ndarray]:
+    "One cell per k x k block of `g`, the block's most common colour (ties: the smaller); None unless blocks tile `g`"
+    h, w = g.shape
+    if k < 2 or h % k or w % k: return None
+    blocks = g.reshape(h // k, k, w // k, k).transpose(0, 2, 1, 3).reshape(h // k, w // k, k * k)
+    return (blocks[..., None] == np.arange(NEW + 1)).sum(2).argmax(-1).astype(np.uint8)
+
 # %% ../../nbs/08b_arc_dsl.ipynb #6cdcf5c4
 def tile(g, rows: int, cols: int) -> Optional[np.ndarray]:
     "`g` repeated `rows` times down and `cols` times across (None if too large)"
@@ -118,6 +126,26 @@ def kron_self(g) -> Optional[np.ndarray]:
     "A copy of `g` in each block of an upscaled `g` whose cell is not the background; background blocks elsewhere"
     bg, (h, w) = background(g), g.shape
     out = np.where(np.repeat(np.repeat(g != bg, h, 0), w, 1), np.tile(g, (h, w)), bg).astype(np.uint8)
+    return out if fits(out) else None
+
+# %% ../../nbs/08b_arc_dsl.ipynb #f6725296
+def _period(g, axis: int) -> int:
+    n = g.shape[axis]
+    return next(p for p in range(1, n + 1) if p == n or (np.take(g, range(p, n), axis) == np.take(g, range(n - p), axis)).all())
+
+def untile(g) -> Optional[np.ndarray]:
+    "The smallest top-left block of `g` whose repetition is `g` (a period that need not divide the size); None if none is smaller"
+    ph, pw = _period(g, 0), _period(g, 1)
+    return None if (ph, pw) == g.shape else g[:ph, :pw]
+
+# %% ../../nbs/08b_arc_dsl.ipynb #ae27eb2e
+def kaleidoscope(g, how: str) -> Optional[np.ndarray]:
+    "Four images of `g` in 2 x 2 ('hv', 'hv_in' or 'rot'; 'rot' needs a square grid); None if too large"
+    if how == "rot" and g.shape[0] != g.shape[1]: return None
+    fh, fv, r2 = g[:, ::-1], g[::-1], g[::-1, ::-1]
+    quads = {"hv": [[g, fh], [fv, r2]], "hv_in": [[r2, fv], [fh, g]],
+             "rot": [[g, np.rot90(g, -1)], [np.rot90(g, 1), r2]]}[how]
+    out = np.block(quads)
     return out if fits(out) else None
 
 # %% ../../nbs/08b_arc_dsl.ipynb #fa0326d4
@@ -277,22 +305,30 @@ def fill_enclosed(g, colour: int = NEW) -> np.ndarray:
 # %% ../../nbs/08b_arc_dsl.ipynb #28c72061
 OFF = 11                                                   # the colour read beyond the grid's edge
 NEIGHBOURHOODS = {"cross": [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)],
+                  "near": [(0, 0)] + [(r, c) for r in (-1, 0, 1) for c in (-1, 0, 1) if (r, c) != (0, 0)],
                   "square": [(0, 0)] + [(r, c) for r in (-1, 0, 1) for c in (-1, 0, 1) if (r, c) != (0, 0)]}
 
 def patches(g, shape: str) -> np.ndarray:
-    "Each cell's neighbourhood `shape` as one integer (base OFF + 1, the centre the lowest digit): [H, W] int64"
+    "Each cell's neighbourhood `shape` (a NEIGHBOURHOODS name) as one integer: [H, W] int64"
     p, (H, W) = np.pad(g.astype(np.int64), 1, constant_values=OFF), g.shape
-    code = np.zeros((H, W), np.int64)
-    for i, (dr, dc) in enumerate(NEIGHBOURHOODS[shape]): code += p[1 + dr:1 + dr + H, 1 + dc:1 + dc + W] * (OFF + 1) ** i
-    return code
+    win = [p[1 + dr:1 + dr + H, 1 + dc:1 + dc + W] for dr, dc in NEIGHBOURHOODS[shape]]
+    if shape == "near": return win[0] + (OFF + 1) * np.bitwise_or.reduce([1 << w for w in win[1:]])
+    return sum(w * (OFF + 1) ** i for i, w in enumerate(win))
 
-def patch_code(key: tuple) -> int:
-    "The integer of a neighbourhood written as a tuple of colours, centre first"
-    return sum(int(c) * (OFF + 1) ** i for i, c in enumerate(key))
+def patch_key(code: int, shape: str) -> tuple:
+    "The neighbourhood of a patch integer as colours, the centre first ('near': then the neighbours' colours, sorted)"
+    if shape == "near": return (code % (OFF + 1),) + tuple(c for c in range(OFF + 1) if code // (OFF + 1) >> c & 1)
+    return tuple(code // (OFF + 1) ** i % (OFF + 1) for i in range(len(NEIGHBOURHOODS[shape])))
 
+def patch_code(key: tuple, shape: str) -> int:
+    "The integer of a neighbourhood written as `patch_key` writes it"
+    if shape == "near": return key[0] + (OFF + 1) * sum(1 << c for c in key[1:])
+    return sum(c * (OFF + 1) ** i for i, c in enumerate(key))
+
+# %% ../../nbs/08b_arc_dsl.ipynb #afa02e4b
 def local_rule(g, shape: str, table: dict) -> np.ndarray:
-    "`g` with every cell whose neighbourhood (a tuple of colours, centre first) is a key of `table` set to its value"
-    codes, lut = patches(g, shape), {patch_code(k): v for k, v in table.items()}
+    "`g` with every cell whose neighbourhood (`patch_key` form) is a key of `table` set to that key's colour"
+    codes, lut = patches(g, shape), {patch_code(k, shape): v for k, v in table.items()}
     out = g.copy()
     for code in np.intersect1d(codes, list(lut)): out[codes == code] = lut[int(code)]
     return out

@@ -10,7 +10,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/arc_learn.html.md"""
 from __future__ import annotations
 from typing import Optional
 import numpy as np
-from .arc_dsl import NEIGHBOURHOODS, OFF, grid, local_rule, patches
+from .arc_dsl import NEIGHBOURHOODS, OFF, grid, local_rule, patch_key, patches
 from .arc_objects import PROPS, Objs, objects, recolour_by
 from .arc_program import Expr, type_of
 
@@ -31,49 +31,44 @@ def learn_colour_map(vals: list, outs: list) -> Optional[dict]:
     return {a: b for a, b in sorted(lut.items()) if a != b}
 
 # %% ../../nbs/08e_arc_learn.ipynb #732371fb
-def _object_targets(objs: Objs, out: np.ndarray) -> Optional[list[tuple]]:
-    "(object, colours acceptable for it) per object, 'keep' meaning unchanged; None if cells outside the objects differ"
+def _object_targets(objs: Objs, out: np.ndarray) -> Optional[list[set]]:
+    "The colours acceptable for each object ('keep': unchanged); None if a cell outside the objects differs"
     if objs.src.shape != out.shape: return None
-    inside, found = np.zeros(out.shape, bool), []
-    for o in objs.items:
-        win = (slice(o.top, o.top + o.mask.shape[0]), slice(o.left, o.left + o.mask.shape[1]))
-        inside[win] |= o.mask
-        want = out[win][o.mask]
-        if not len(want): continue                                     # an empty cell of a board: nothing to paint
-        ok = ({"keep"} if (want == o.cells).all() else set()) | ({int(want[0])} if (want == want[0]).all() else set())
-        if not ok: return None
-        found.append((o, ok))
-    return found if (out[~inside] == objs.src[~inside]).all() else None
+    n, lab = len(objs.items), np.full(out.shape, -1, np.int64)        # which object each cell is (objects never overlap)
+    for i, o in enumerate(objs.items): lab[o.top:o.top + o.mask.shape[0], o.left:o.left + o.mask.shape[1]][o.mask] = i
+    inside = lab >= 0
+    if not (out[~inside] == objs.src[~inside]).all(): return None
+    li, want = lab[inside], out[inside]
+    changed = np.bincount(li[want != objs.src[inside]], minlength=n) > 0
+    codes = np.unique(li * 16 + want)                                    # (object, output colour) pairs
+    colours = np.bincount(codes // 16, minlength=n)
+    uniform = np.full(n, -1); uniform[codes // 16] = codes % 16          # the colour, where an object gets one only
+    ok = [({"keep"} if not changed[i] else set()) | ({int(uniform[i])} if colours[i] == 1 else set()) for i in range(n)]
+    return None if any(not s for s in ok) else ok
 
 def learn_recolour_by(vals: list, outs: list) -> Optional[tuple[str, dict]]:
     "(prop, map) with recolour_by(v, prop, map) == o for every demonstration, the map not empty; or None"
     targets = [_object_targets(v, o) for v, o in zip(vals, outs)]
-    if any(t is None for t in targets) or all("keep" in ok for t in targets for _, ok in t): return None
+    if any(t is None for t in targets) or all("keep" in ok for t in targets for ok in t): return None
     for prop in PROPS:
         allowed = {}
         for v, t in zip(vals, targets):
-            for o, ok in t:
-                value = PROPS[prop](o, v.items)
-                allowed[value] = allowed.get(value, ok) & ok
+            for value, ok in zip(PROPS[prop](v.items), t): allowed[value] = allowed.get(value, ok) & ok
         if all(allowed.values()):
             m = {k: min(c for c in ok if c != "keep") for k, ok in sorted(allowed.items()) if "keep" not in ok}
             if m: return prop, m
     return None
 
 # %% ../../nbs/08e_arc_learn.ipynb #e37baa32
-def _digits(code: int, n: int) -> tuple:
-    "The neighbourhood (colours, centre first) of a patch code with `n` cells"
-    return tuple(int(code // (OFF + 1) ** i % (OFF + 1)) for i in range(n))
-
 def learn_local_rule(vals: list, outs: list, tests: list) -> Optional[tuple[str, dict]]:
     "(shape, table) with local_rule(v, shape, table) == o on every demonstration and every test neighbourhood known; or None"
     if any(v.shape != o.shape for v, o in zip(vals, outs)): return None
-    for shape, cells in NEIGHBOURHOODS.items():
+    for shape in NEIGHBOURHOODS:
         codes = np.concatenate([patches(v, shape).ravel() for v in vals])
         seen, pairs = np.unique(codes), np.unique(codes * 16 + np.concatenate([o.ravel() for o in outs]))
         if len(pairs) != len(seen): continue                                 # a neighbourhood leads to two colours
         if not all(np.isin(patches(t, shape), seen).all() for t in tests): continue
-        table = {_digits(p // 16, len(cells)): int(p % 16) for p in pairs.tolist() if p // 16 % (OFF + 1) != p % 16}
+        table = {patch_key(p // 16, shape): int(p % 16) for p in pairs.tolist() if p // 16 % (OFF + 1) != p % 16}
         if table: return shape, table
     return None
 

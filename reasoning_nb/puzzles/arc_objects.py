@@ -15,8 +15,9 @@ from scipy import ndimage
 from .arc_dsl import MAX_SIDE, NEW, background, bbox, grid
 
 # %% auto #0
-__all__ = ['SELECTORS', 'PREDICATES', 'PROPS', 'Obj', 'Objs', 'objects', 'colour_groups', 'cells', 'select', 'keep', 'drop',
-           'with_colour', 'crop_obj', 'crop_box', 'render', 'recolour_by', 'count_objects', 'count_grid']
+__all__ = ['SELECTORS', 'PREDICATES', 'PROPS', 'Obj', 'Objs', 'objects', 'colour_groups', 'cells', 'split', 'select', 'keep',
+           'drop', 'with_colour', 'crop_obj', 'crop_box', 'render', 'overlay_all', 'recolour_by', 'count_objects',
+           'count_grid']
 
 # %% ../../nbs/08c_arc_objects.ipynb #a86cc31e
 @dataclass(eq=False)
@@ -88,6 +89,14 @@ def cells(g) -> Optional[Objs]:
     return Objs(tuple(items), g, bg)
 
 # %% ../../nbs/08c_arc_objects.ipynb #dc48c071
+def split(g, rows: int, cols: int) -> Optional[Objs]:
+    "`g` cut into rows x cols equal parts, as objects (mask: the part's non-background cells); None unless they tile `g`"
+    (H, W), bg = g.shape, background(g)
+    if rows * cols < 2 or H % rows or W % cols: return None
+    h, w = H // rows, W // cols
+    return Objs(tuple(Obj(g[r:r + h, c:c + w] != bg, r, c, g, bg) for r in range(0, H, h) for c in range(0, W, w)), g, bg)
+
+# %% ../../nbs/08c_arc_objects.ipynb #9639f435
 def _shape(o: Obj) -> tuple: return (o.mask.shape, o.mask.tobytes())
 
 def _unique_by(items, key) -> Optional[Obj]:
@@ -96,6 +105,13 @@ def _unique_by(items, key) -> Optional[Obj]:
     once = [o for o, k in zip(items, ks) if ks.count(k) == 1]
     return once[0] if len(once) == 1 else None
 
+def _most_common(items, key) -> Optional[Obj]:
+    "The first object whose `key` is shared by more objects than any other key (None on a tie)"
+    ks = [key(o) for o in items]
+    counts = [ks.count(k) for k in ks]
+    best = max(counts, default=0)
+    return items[counts.index(best)] if best > 1 and len({k for k, c in zip(ks, counts) if c == best}) == 1 else None
+
 def _extreme(items, score) -> Optional[Obj]:
     "The object with the highest `score`, if only one has it"
     if not items: return None
@@ -103,7 +119,7 @@ def _extreme(items, score) -> Optional[Obj]:
     best = max(s)
     return items[s.index(best)] if s.count(best) == 1 else None
 
-# %% ../../nbs/08c_arc_objects.ipynb #afd4f16c
+# %% ../../nbs/08c_arc_objects.ipynb #cb030827
 SELECTORS: dict[str, Callable] = {
     "largest": lambda os: _extreme(os, lambda o: o.size),
     "smallest": lambda os: _extreme(os, lambda o: -o.size),
@@ -117,6 +133,7 @@ SELECTORS: dict[str, Callable] = {
     "unique_colour": lambda os: _unique_by(os, lambda o: o.colour),
     "unique_shape": lambda os: _unique_by(os, _shape),
     "unique_size": lambda os: _unique_by(os, lambda o: o.size),
+    "common_shape": lambda os: _most_common(os, _shape),
 }
 
 def select(objs: Objs, rule: str) -> Optional[Obj]:
@@ -128,21 +145,27 @@ def _touches_border(o: Obj) -> bool:
     (h, w), (H, W) = o.mask.shape, o.src.shape
     return o.top == 0 or o.left == 0 or o.top + h == H or o.left + w == W
 
-PREDICATES: dict[str, Callable] = {
-    "single": lambda o, os: o.size == 1,
-    "border": lambda o, os: _touches_border(o),
-    "largest": lambda o, os: o.size == max(p.size for p in os),
-    "smallest": lambda o, os: o.size == min(p.size for p in os),
-    "rectangle": lambda o, os: bool(o.mask.all()),
+def _size_is(items, pick) -> list[bool]:
+    sizes = [p.size for p in items]
+    return [s == pick(sizes) for s in sizes] if sizes else []
+
+PREDICATES: dict[str, Callable] = {      # objects -> one flag per object
+    "single": lambda os: [o.size == 1 for o in os],
+    "border": lambda os: [_touches_border(o) for o in os],
+    "largest": lambda os: _size_is(os, max),
+    "smallest": lambda os: _size_is(os, min),
+    "rectangle": lambda os: [bool(o.mask.all()) for o in os],
 }
 
 def keep(objs: Objs, pred: str) -> Objs:
     "The objects of `objs` for which `pred` (a PREDICATES name) holds"
-    return Objs(tuple(o for o in objs.items if PREDICATES[pred](o, objs.items)), objs.src, objs.bg)
+    flags = PREDICATES[pred](objs.items)
+    return Objs(tuple(o for o, f in zip(objs.items, flags) if f), objs.src, objs.bg)
 
 def drop(objs: Objs, pred: str) -> Objs:
     "The objects of `objs` for which `pred` does not hold"
-    return Objs(tuple(o for o in objs.items if not PREDICATES[pred](o, objs.items)), objs.src, objs.bg)
+    flags = PREDICATES[pred](objs.items)
+    return Objs(tuple(o for o, f in zip(objs.items, flags) if not f), objs.src, objs.bg)
 
 # %% ../../nbs/08c_arc_objects.ipynb #9dd6e60e
 def with_colour(objs: Objs, colour: int) -> Objs:
@@ -169,28 +192,41 @@ def _paint(out: np.ndarray, o: Obj, colours) -> None:
     win = out[o.top:o.top + o.mask.shape[0], o.left:o.left + o.mask.shape[1]]
     win[o.mask] = colours if np.isscalar(colours) else colours[o.mask]
 
+# %% ../../nbs/08c_arc_objects.ipynb #5ace2e4d
+def overlay_all(objs: Objs) -> Optional[np.ndarray]:
+    "The objects' boxes (all of one shape) stacked, the first non-background colour winning; None if shapes differ"
+    boxes = [o.box for o in objs.items]
+    if not boxes or any(b.shape != boxes[0].shape for b in boxes): return None
+    out = boxes[0].copy()
+    for b in boxes[1:]: out = np.where(out == objs.bg, b, out)
+    return out
+
 # %% ../../nbs/08c_arc_objects.ipynb #614d13ac
 def _holes(o: Obj) -> int:
     "Enclosed holes of an object: regions of its box outside it that do not reach the box's edge"
     lab, n = ndimage.label(~np.pad(o.mask, 1))
     return n - 1
 
-PROPS: dict[str, Callable] = {
-    "size": lambda o, os: o.size,
-    "rank": lambda o, os: sorted({p.size for p in os}, reverse=True).index(o.size),   # 0 = the largest size
-    "rank_asc": lambda o, os: sorted({p.size for p in os}).index(o.size),             # 0 = the smallest size
-    "height": lambda o, os: o.mask.shape[0],
-    "width": lambda o, os: o.mask.shape[1],
-    "holes": lambda o, os: _holes(o),
-    "colour": lambda o, os: o.colour,
-    "border": lambda o, os: _touches_border(o),
+def _rank(items, reverse: bool) -> list[int]:
+    "Each object's size rank among the distinct sizes (0 = the largest if `reverse`, else the smallest)"
+    order = {s: i for i, s in enumerate(sorted({o.size for o in items}, reverse=reverse))}
+    return [order[o.size] for o in items]
+
+PROPS: dict[str, Callable] = {           # objects -> one value per object
+    "size": lambda os: [o.size for o in os],
+    "rank": lambda os: _rank(os, True),
+    "rank_asc": lambda os: _rank(os, False),
+    "height": lambda os: [o.mask.shape[0] for o in os],
+    "width": lambda os: [o.mask.shape[1] for o in os],
+    "holes": lambda os: [_holes(o) for o in os],
+    "colour": lambda os: [o.colour for o in os],
+    "border": lambda os: [_touches_border(o) for o in os],
 }
 
 def recolour_by(objs: Objs, prop: str, mapping: dict) -> np.ndarray:
-    "The source grid with each object painted `mapping[PROPS[prop](obj)]` (objects whose value is not mapped keep their colours)"
+    "The source grid with each object painted `mapping[value]`, its PROPS[prop] value (unmapped values keep their colours)"
     out = objs.src.copy()
-    for o in objs.items:
-        v = PROPS[prop](o, objs.items)
+    for o, v in zip(objs.items, PROPS[prop](objs.items)):
         if v in mapping: _paint(out, o, mapping[v])
     return out
 

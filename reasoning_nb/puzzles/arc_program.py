@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Callable, Union
 import numpy as np
 from .arc_dsl import (Pair, combine, connect, corner, crop, crop_content, downscale, extend,
-                                          fill_enclosed, flip, gravity, halves, hcat, kron_self, line, local_rule, majority,
-                                          mirror, overlay, pad, part, recolour, rotate, shift, symmetrize, tile, trim,
-                                          upscale, vcat, grid)
+                                          fill_enclosed, flip, gravity, halves, hcat, kaleidoscope, kron_self, line,
+                                          local_rule, majority, mirror, overlay, pad, part, recolour, rotate, shift,
+                                          shrink, symmetrize, tile, trim, untile, upscale, vcat, grid)
 from .arc_objects import (Obj, Objs, cells, colour_groups, count_grid, crop_box, crop_obj, drop, keep,
-                                              objects, recolour_by, render, select, with_colour)
+                                              objects, overlay_all, recolour_by, render, select, split, with_colour)
 
 # %% auto #0
 __all__ = ['TYPES', 'PRIMITIVES', 'Expr', 'Prim', 'type_of', 'parse_program', 'program_str', 'program_type', 'run_program']
@@ -39,13 +39,13 @@ def type_of(v) -> str:
 # %% ../../nbs/08d_arc_program.ipynb #96afea1b
 _G, _OS, _O, _P = TYPES
 PRIMITIVES: dict[str, Prim] = {
-    **{f.__name__: Prim(f, _G, _G) for f in (rotate, flip, crop_content, trim, corner, pad, crop, upscale, downscale, tile,
-                                             kron_self, recolour, gravity, shift, extend, connect, line, fill_enclosed,
-                                             symmetrize, majority, local_rule)},
-    **{f.__name__: Prim(f, _G, _OS) for f in (objects, cells, colour_groups)},
+    **{f.__name__: Prim(f, _G, _G) for f in (rotate, flip, crop_content, trim, corner, pad, crop, upscale, downscale,
+                                             shrink, tile, untile, kron_self, kaleidoscope, recolour, gravity, shift, extend, connect,
+                                             line, fill_enclosed, symmetrize, majority, local_rule)},
+    **{f.__name__: Prim(f, _G, _OS) for f in (objects, cells, colour_groups, split)},
     **{f.__name__: Prim(f, _OS, _OS) for f in (keep, drop, with_colour)},
     "select": Prim(select, _OS, _O),
-    **{f.__name__: Prim(f, _OS, _G) for f in (render, recolour_by, count_grid)},
+    **{f.__name__: Prim(f, _OS, _G) for f in (render, recolour_by, count_grid, overlay_all)},
     **{f.__name__: Prim(f, _O, _G) for f in (crop_obj, crop_box)},
     **{f.__name__: Prim(f, _G, _P) for f in (halves, mirror)},
     **{f.__name__: Prim(f, _P, _G) for f in (combine, overlay, hcat, vcat, part)},

@@ -31,8 +31,8 @@ def value_key(v) -> tuple:
     t = type_of(v)
     if t == "grid": return (v.shape, v.tobytes())
     if t == "pair": return ("pair", value_key(v.a), value_key(v.b))
-    obj = lambda o: (o.top, o.left, o.mask.shape, o.mask.tobytes(), o.bg, o.box.tobytes())
-    if t == "obj": return ("obj", obj(v))
+    obj = lambda o: (o.top, o.left, o.mask.shape, o.mask.tobytes(), o.bg)    # with the grid: its box and cells
+    if t == "obj": return ("obj", v.src.shape, v.src.tobytes(), obj(v))
     return ("objs", v.src.shape, v.src.tobytes(), tuple(obj(o) for o in v.items))
 
 def values_key(vals: list) -> int:
@@ -65,9 +65,17 @@ def _scale_down(vals, outs):
     r = _ratio(outs, vals)
     return [(r[0],)] if r and r[0] == r[1] > 1 else []
 
+def _parts(vals, outs):
+    r = _ratio(outs, vals)
+    return [r] if r and r != (1, 1) else []
+
 def _tiles(vals, outs):
     r = _ratio(vals, outs)
     return [r] if r and r != (1, 1) else []
+
+def _doubled(vals, outs):
+    doubled = all(o.shape == (2 * v.shape[0], 2 * v.shape[1]) for v, o in zip(vals, outs))
+    return [("hv",), ("hv_in",), ("rot",)] if doubled else []
 
 def _kron(vals, outs):
     return [()] if all(o.shape == (v.shape[0] ** 2, v.shape[1] ** 2) for v, o in zip(vals, outs)) else []
@@ -104,16 +112,17 @@ class Step:
 
 SEARCH_STEPS: tuple[Step, ...] = (
     Step("rotate", fixed(1, 2, 3)), Step("flip", fixed(*FLIPS)), Step("crop_content", fixed(())), Step("trim", fixed(())),
-    Step("corner", _corners), Step("upscale", _scale_up), Step("downscale", _scale_down), Step("tile", _tiles),
-    Step("kron_self", _kron), Step("pad", _pad), Step("majority", fixed(())), Step("fill_enclosed", fixed(())),
-    Step("symmetrize", fixed(*SYMMETRIES)), Step("gravity", fixed("down", "up", "left", "right")),
-    Step("shift", fixed("down", "up", "left", "right")), Step("extend", fixed(*RAYS)),
-    Step("connect", fixed(*[(a, n) for n in (False, True) for a in ("h", "v", "hv", "diag")])),
-    Step("objects", fixed((4, True), (8, True), (4, False), (8, False))), Step("cells", fixed(())),
+    Step("corner", _corners), Step("upscale", _scale_up), Step("downscale", _scale_down), Step("shrink", _scale_down),
+    Step("tile", _tiles), Step("untile", fixed(())),
+    Step("kron_self", _kron), Step("kaleidoscope", _doubled), Step("pad", _pad), Step("majority", fixed(())),
+    Step("fill_enclosed", fixed(())), Step("symmetrize", fixed(*SYMMETRIES)),
+    Step("gravity", fixed("down", "up", "left", "right")), Step("shift", fixed("down", "up", "left", "right")),
+    Step("extend", fixed(*RAYS)), Step("connect", fixed(*[(a, n) for n in (False, True) for a in ("h", "v", "hv", "diag")])),
+    Step("objects", fixed((4, True), (8, True), (4, False), (8, False))), Step("cells", fixed(())), Step("split", _parts),
     Step("colour_groups", fixed(())), Step("halves", fixed("lr", "tb")), Step("mirror", fixed(*FLIPS)),
     Step("select", fixed(*SELECTORS)), Step("keep", fixed(*PREDICATES)), Step("drop", fixed(*PREDICATES)),
     Step("with_colour", _colours), Step("render", fixed(())), Step("count_grid", fixed(())),
-    Step("crop_obj", fixed(())), Step("crop_box", fixed(())),
+    Step("overlay_all", fixed(())), Step("crop_obj", fixed(())), Step("crop_box", fixed(())),
     Step("combine", fixed(*LOGIC)), Step("overlay", fixed("b", "a")), Step("hcat", fixed(())), Step("vcat", fixed(())),
     Step("part", fixed("a", "b")),
 )
