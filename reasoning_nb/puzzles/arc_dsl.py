@@ -131,10 +131,11 @@ def kron_self(g) -> Optional[np.ndarray]:
 # %% ../../nbs/08b_arc_dsl.ipynb #f6725296
 def _period(g, axis: int) -> int:
     n = g.shape[axis]
-    return next(p for p in range(1, n + 1) if p == n or (np.take(g, range(p, n), axis) == np.take(g, range(n - p), axis)).all())
+    same = lambda p: (np.take(g, range(p, n), axis) == np.take(g, range(n - p), axis)).all()   # row i == row i + p
+    return next(p for p in range(1, n + 1) if p == n or same(p))
 
 def untile(g) -> Optional[np.ndarray]:
-    "The smallest top-left block of `g` whose repetition is `g` (a period that need not divide the size); None if none is smaller"
+    "The smallest top-left block whose repetition is `g` (the period need not divide the size); None if it is `g`"
     ph, pw = _period(g, 0), _period(g, 1)
     return None if (ph, pw) == g.shape else g[:ph, :pw]
 
@@ -276,7 +277,7 @@ def extend(g, direction: str) -> np.ndarray:
 
 # %% ../../nbs/08b_arc_dsl.ipynb #47e13c23
 def connect(g, axis: str = "hv", new: bool = False) -> np.ndarray:
-    "Background gaps between two cells of one colour facing each other along `axis` ('h', 'v', 'hv', 'diag') filled in that colour (`NEW` if `new`)"
+    "Gaps of background between two facing cells of one colour along `axis` ('h', 'v', 'hv', 'diag'), in that colour or `NEW`"
     bg, out = background(g), g
     for dr, dc in {"h": [(0, 1)], "v": [(1, 0)], "hv": [(0, 1), (1, 0)], "diag": [(1, 1), (1, -1)]}[axis]:
         fwd, back = _ray(g, bg, dr, dc), _ray(g, bg, -dr, -dc)

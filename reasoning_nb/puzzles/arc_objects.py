@@ -30,7 +30,8 @@ class Obj:
     bg: int
 
     @property
-    def box(self) -> np.ndarray: return self.src[self.top:self.top + self.mask.shape[0], self.left:self.left + self.mask.shape[1]]
+    def box(self) -> np.ndarray:                                     # [h, w] every cell of the box
+        return self.src[self.top:self.top + self.mask.shape[0], self.left:self.left + self.mask.shape[1]]
     @cached_property
     def cells(self) -> np.ndarray: return self.box[self.mask]      # [size] the object's colours
     @cached_property

@@ -40,8 +40,8 @@ def type_of(v) -> str:
 _G, _OS, _O, _P = TYPES
 PRIMITIVES: dict[str, Prim] = {
     **{f.__name__: Prim(f, _G, _G) for f in (rotate, flip, crop_content, trim, corner, pad, crop, upscale, downscale,
-                                             shrink, tile, untile, kron_self, kaleidoscope, recolour, gravity, shift, extend, connect,
-                                             line, fill_enclosed, symmetrize, majority, local_rule)},
+                                             shrink, tile, untile, kron_self, kaleidoscope, recolour, gravity, shift,
+                                             extend, connect, line, fill_enclosed, symmetrize, majority, local_rule)},
     **{f.__name__: Prim(f, _G, _OS) for f in (objects, cells, colour_groups, split)},
     **{f.__name__: Prim(f, _OS, _OS) for f in (keep, drop, with_colour)},
     "select": Prim(select, _OS, _O),
@@ -59,9 +59,11 @@ def _node(n: ast.AST, src: str) -> Expr:
     if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in PRIMITIVES and n.args
             and not n.keywords):
         try: args = tuple(ast.literal_eval(a) for a in n.args[1:])
-        except ValueError: raise ValueError(f"{src!r}: the arguments of {n.func.id} after the first must be literals") from None
+        except ValueError:
+            raise ValueError(f"{src!r}: the arguments of {n.func.id} after the first must be literals") from None
         return (n.func.id, _node(n.args[0], src), args)
-    raise ValueError(f"{src!r}: cannot read {ast.unparse(n)!r}; a program is x or a PRIMITIVES call whose first argument is a program")
+    raise ValueError(f"{src!r}: cannot read {ast.unparse(n)!r}; a program is x or a PRIMITIVES call whose first "
+                     "argument is a program")
 
 def parse_program(src: str) -> Expr:
     "The expression tree of a program string such as \"flip(crop_content(x), 'h')\""
@@ -81,7 +83,7 @@ def program_type(e: Expr) -> str:
     if e == "x": return "grid"
     name, child, _ = e
     got, want = program_type(child), PRIMITIVES[name].takes
-    if got != want: raise ValueError(f"{name} takes a {want}, but {program_str(child)} gives a {got}")
+    if got != want: raise ValueError(f"{name} takes {want}, but {program_str(child)} gives {got}")
     return PRIMITIVES[name].gives
 
 def run_program(e: Union[Expr, str], x: np.ndarray):

@@ -150,6 +150,7 @@ class Found:
     depth: int              # enumerated steps
     answers: list           # one grid per test input
     fallback: bool = False  # a neighbourhood table: answers only after every other program
+    found_s: float = 0.0    # CPU-seconds into the search when it was found
 
 @dataclass
 class SearchResult:
@@ -157,11 +158,12 @@ class SearchResult:
     found: list           # [Found] in the order found
     depth_reached: int    # deepest depth at which a program was evaluated
     depth_done: int       # deepest depth searched completely
-    evaluated: int        # candidate programs run on every input
-    pruned: int           # of those, dropped as observationally equal to an earlier program
-    kept: list            # values kept per depth (depth 0: the input)
+    evaluated: int        # candidate programs run on every input (all passes)
+    pruned: int           # of those, dropped as observationally equal to an earlier program of their pass
+    kept: list            # values kept per depth in the last pass (depth 0: the input)
     timed_out: bool
     cpu_s: float
+    started: float = 0.0  # time.process_time() when the search began
 
 # %% ../../nbs/08f_arc_search.ipynb #9f41eeec
 _EXPAND_ORDER = {"obj": 0, "pair": 1, "objs": 2, "grid": 3}   # values with few extensions are extended first
@@ -198,27 +200,25 @@ def _candidates(level: list, left: int, outs: list):
                 yield (step.name, expr, args), p.fn, args, vals
 
 def _record(expr: Optional[Expr], depth: int, tests: list, res: SearchResult, fallback: bool = False) -> bool:
-    "Add `expr` to the programs found if it answers every test input; whether a non-fallback program is now found"
-    answers = None if expr is None else _answers(expr, tests)
-    if answers is not None: res.found.append(Found(expr, depth, answers, fallback))
+    "Add `expr` to the programs found (once) if it answers every test input; whether a non-fallback program is found"
+    known = expr is None or any(f.expr == expr for f in res.found)
+    answers = None if known else _answers(expr, tests)
+    if answers is not None: res.found.append(Found(expr, depth, answers, fallback, time.process_time() - res.started))
     return any(not f.fallback for f in res.found)
 
 # %% ../../nbs/08f_arc_search.ipynb #26998997
-def search(task, cfg: Optional[SearchConfig] = None) -> SearchResult:
-    "Programs consistent with every demonstration of `task` (an ARCTask), shallowest first, within `cfg`'s limits"
-    cfg, t0 = cfg or SearchConfig(), time.process_time()
-    outs, tests = [y for _, y in task.train], [x for x, _ in task.test]
-    xs = [x for x, _ in task.train] + tests
-    res, seen, level = SearchResult([], 0, 0, 0, 0, [1], False, 0.0), {values_key(xs)}, [("x", xs)]
+def _deepen(limit: int, xs: list, outs: list, tests: list, cfg: SearchConfig, t0: float, res: SearchResult) -> bool:
+    "One breadth-first pass to depth `limit`, its last depth checked lazily; whether a non-fallback program was found"
+    seen, level, res.kept = {values_key(xs)}, [("x", xs)], [1]
     done = _record(finish("x", xs, outs), 0, tests, res)
     if cfg.local_rules: _record(finish_local("x", xs, outs), 0, tests, res, fallback=True)
-    for depth in range(1, cfg.max_depth + 1):
+    for depth in range(1, limit + 1):
         if done or not level: break
-        nxt, left, res.depth_reached = [], cfg.max_depth - depth, depth
+        nxt, left, res.depth_reached = [], limit - depth, max(res.depth_reached, depth)
         for expr, fn, args, vals in _candidates(level, left, outs):
             if time.process_time() - t0 > cfg.time_limit:
                 res.timed_out = True
-                break
+                return done
             leaf = left == 0 or len(nxt) >= cfg.max_nodes or done     # checked only, never extended
             new = _evaluate(fn, args, vals, outs if leaf else None)
             if new is None: continue
@@ -231,9 +231,17 @@ def search(task, cfg: Optional[SearchConfig] = None) -> SearchResult:
             done = _record(finish(expr, new, outs), depth, tests, res) or done
             if cfg.local_rules and depth == 1: _record(finish_local(expr, new, outs), depth, tests, res, fallback=True)
             if not leaf: nxt.append((expr, new))
-        if res.timed_out: break
-        res.depth_done, level = depth, sorted(nxt, key=lambda n: _EXPAND_ORDER[type_of(n[1][0])])
+        res.depth_done, level = max(res.depth_done, depth), sorted(nxt, key=lambda n: _EXPAND_ORDER[type_of(n[1][0])])
         res.kept.append(len(nxt))
+    return done
+
+def search(task, cfg: Optional[SearchConfig] = None) -> SearchResult:
+    "Programs consistent with every demonstration of `task` (an ARCTask), shallowest first, within `cfg`'s limits"
+    cfg, t0 = cfg or SearchConfig(), time.process_time()
+    outs, tests = [y for _, y in task.train], [x for x, _ in task.test]
+    xs, res = [x for x, _ in task.train] + tests, SearchResult([], 0, 0, 0, 0, [1], False, 0.0, t0)
+    for limit in range(min(1, cfg.max_depth), cfg.max_depth + 1):
+        if _deepen(limit, xs, outs, tests, cfg, t0, res) or res.timed_out or res.depth_done < limit: break
     res.cpu_s = time.process_time() - t0
     return res
 
@@ -266,7 +274,7 @@ def pick_attempts(found: list, attempts: int = 2) -> list:
 def solve_task(task, cfg: Optional[SearchConfig] = None) -> dict:
     "Search `task` and score the attempts against its test outputs: one results row (JSON-ready)"
     cfg, t0 = cfg or SearchConfig(), time.process_time()
-    row = dict(id=task.id, solved=False, score=0.0, programs=[], depth=None, n_found=0, depth_reached=0,
+    row = dict(id=task.id, solved=False, score=0.0, programs=[], depth=None, found_s=None, n_found=0, depth_reached=0,
                depth_done=0, evaluated=0, pruned=0, timed_out=False, cpu_s=0.0, error=None)
     try: res = search(task, cfg)
     except Exception as e:                                  # recorded, not hidden: the row says what went wrong
@@ -275,7 +283,8 @@ def solve_task(task, cfg: Optional[SearchConfig] = None) -> dict:
     picks = pick_attempts(res.found, cfg.attempts)
     right = [any(np.array_equal(p.answers[i], y) for p in picks) for i, (_, y) in enumerate(task.test)]
     row.update(solved=bool(picks) and all(right), score=float(np.mean(right)), programs=[program_str(p.expr) for p in picks],
-               depth=picks[0].depth if picks else None, n_found=len(res.found), depth_reached=res.depth_reached,
+               depth=picks[0].depth if picks else None, found_s=round(picks[0].found_s, 3) if picks else None,
+               n_found=len(res.found), depth_reached=res.depth_reached,
                depth_done=res.depth_done, evaluated=res.evaluated, pruned=res.pruned, timed_out=res.timed_out,
                cpu_s=round(time.process_time() - t0, 3))
     return row
@@ -307,8 +316,10 @@ def summarise(rows: list[dict]) -> dict:
     count = lambda key: {str(d): sum(r[key] == d for r in rows) for d in sorted({r[key] for r in rows}, key=str)}
     return dict(tasks=n, solved=k, pass_at_2=k / n if n else 0.0, ci95=[round(lo, 4), round(hi, 4)],
                 score=float(np.mean([r["score"] for r in rows])) if n else 0.0,
-                consistent=sum(r["n_found"] > 0 for r in rows), consistent_wrong=sum(r["n_found"] > 0 and not r["solved"] for r in rows),
+                consistent=sum(r["n_found"] > 0 for r in rows),
+                consistent_wrong=sum(r["n_found"] > 0 and not r["solved"] for r in rows),
                 cpu_mean=statistics.fmean(cpu) if n else 0.0, cpu_median=statistics.median(cpu) if n else 0.0,
                 cpu_max=max(cpu, default=0.0), timed_out=sum(r["timed_out"] for r in rows),
                 errors=sum(r["error"] is not None for r in rows),
-                depth_of_solved=count("depth") if k else {}, depth_done=count("depth_done"), depth_reached=count("depth_reached"))
+                depth_of_solved=count("depth") if k else {}, depth_done=count("depth_done"),
+                depth_reached=count("depth_reached"))
