@@ -27,6 +27,7 @@ def grid(rows) -> np.ndarray:
     "`rows` (nested lists or an array) as a uint8 grid [H, W]"
     return np.asarray(rows, dtype=np.uint8)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #31ca77fd
 def fits(g) -> bool:
     "Whether `g` is a non-empty grid of at most MAX_SIDE x MAX_SIDE"
     return 0 < g.shape[0] <= MAX_SIDE and 0 < g.shape[1] <= MAX_SIDE
@@ -36,6 +37,7 @@ def colour_counts(g) -> np.ndarray:
     "Cells of each colour 0..NEW in `g`: [NEW + 1] counts"
     return np.bincount(g.ravel(), minlength=NEW + 1)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #5cd0df9c
 def background(g) -> int:
     "Black (0) if `g` has any, else its most common colour (ties: the smaller colour)"
     n = colour_counts(g)
@@ -67,6 +69,7 @@ def bbox(mask) -> Optional[tuple[int, int, int, int]]:
     if not len(rows): return None
     return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #389254d0
 def crop(g, top: int, left: int, h: int, w: int) -> Optional[np.ndarray]:
     "The h x w window of `g` at (top, left); None unless it lies inside `g`"
     ok = top >= 0 and left >= 0 and h > 0 and w > 0 and top + h <= g.shape[0] and left + w <= g.shape[1]
@@ -78,6 +81,7 @@ def crop_content(g) -> Optional[np.ndarray]:
     b = bbox(g != background(g))
     return None if b is None else crop(g, *b)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #dc6c74be
 def pad(g, n: int = 1, colour: int = 0) -> Optional[np.ndarray]:
     "`g` with a border `n` cells wide of `colour` (None if the result is too large)"
     out = np.pad(g, n, constant_values=colour)
@@ -90,6 +94,7 @@ def trim(g) -> Optional[np.ndarray]:
     "`g` without its outermost rows and columns (None if nothing would be left)"
     return crop(g, 1, 1, g.shape[0] - 2, g.shape[1] - 2)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #fbab9059
 def corner(g, which: str, h: int, w: int) -> Optional[np.ndarray]:
     "The h x w window at corner `which` of `g` ('tl', 'tr', 'bl', 'br'); None if `g` is smaller"
     H, W = g.shape
@@ -101,6 +106,7 @@ def upscale(g, k: int) -> Optional[np.ndarray]:
     out = np.repeat(np.repeat(g, k, 0), k, 1)
     return out if k >= 1 and fits(out) else None
 
+# %% ../../nbs/08b_arc_dsl.ipynb #6b806e28
 def downscale(g, k: int) -> Optional[np.ndarray]:
     "The inverse of `upscale(., k)`: one cell per k x k block; None unless the blocks tile `g` and are uniform"
     h, w = g.shape
@@ -122,6 +128,7 @@ def tile(g, rows: int, cols: int) -> Optional[np.ndarray]:
     out = np.tile(g, (rows, cols))
     return out if rows >= 1 and cols >= 1 and fits(out) else None
 
+# %% ../../nbs/08b_arc_dsl.ipynb #19761238
 def kron_self(g) -> Optional[np.ndarray]:
     "A copy of `g` in each block of an upscaled `g` whose cell is not the background; background blocks elsewhere"
     bg, (h, w) = background(g), g.shape
@@ -134,6 +141,7 @@ def _period(g, axis: int) -> int:
     same = lambda p: (np.take(g, range(p, n), axis) == np.take(g, range(n - p), axis)).all()   # row i == row i + p
     return next(p for p in range(1, n + 1) if p == n or same(p))
 
+# %% ../../nbs/08b_arc_dsl.ipynb #ea7a02e4
 def untile(g) -> Optional[np.ndarray]:
     "The smallest top-left block whose repetition is `g` (the period need not divide the size); None if it is `g`"
     ph, pw = _period(g, 0), _period(g, 1)
@@ -163,6 +171,7 @@ class Pair:
     a: np.ndarray
     b: np.ndarray
 
+# %% ../../nbs/08b_arc_dsl.ipynb #554a2e69
 def halves(g, axis: str) -> Optional[Pair]:
     "The two halves of `g` ('lr' left | right, 'tb' top / bottom), a one-cell separator line between them dropped"
     t = g.T if axis == "lr" else g
@@ -173,6 +182,7 @@ def halves(g, axis: str) -> Optional[Pair]:
     a, b = t[:n // 2], t[(n + 1) // 2:]
     return Pair(a.T, b.T) if axis == "lr" else Pair(a, b)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #a0ddf9ac
 def mirror(g, axis: str) -> Pair:
     "`g` paired with `flip(g, axis)`"
     return Pair(g, flip(g, axis))
@@ -189,6 +199,7 @@ def combine(p: Pair, op: str) -> Optional[np.ndarray]:
     m = LOGIC[op](p.a != background(p.a), p.b != background(p.b))
     return np.where(m, NEW, 0).astype(np.uint8)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #701fdffb
 def overlay(p: Pair, top: str = "b") -> Optional[np.ndarray]:
     "The non-background cells of one grid (`top`: 'b' or 'a') painted over the other"
     lo, hi = (p.a, p.b) if top == "b" else (p.b, p.a)
@@ -204,6 +215,7 @@ def part(p: Pair, which: str) -> np.ndarray:
     "Grid 'a' or 'b' of a pair"
     return p.a if which == "a" else p.b
 
+# %% ../../nbs/08b_arc_dsl.ipynb #5f12d268
 def symmetrize(g, group: str) -> Optional[np.ndarray]:
     "Background cells of `g` filled from its images under SYMMETRIES[group] (None if an image has another shape)"
     bg, out = background(g), g.copy()
@@ -219,6 +231,7 @@ def hcat(p: Pair) -> Optional[np.ndarray]:
     out = np.hstack([p.a, p.b]) if p.a.shape[0] == p.b.shape[0] else None
     return out if out is not None and fits(out) else None
 
+# %% ../../nbs/08b_arc_dsl.ipynb #c4a39a3e
 def vcat(p: Pair) -> Optional[np.ndarray]:
     "a above b (None unless the widths agree or the result is too large)"
     out = np.vstack([p.a, p.b]) if p.a.shape[1] == p.b.shape[1] else None
@@ -242,6 +255,7 @@ def _shift(a, dr: int, dc: int, fill: int) -> np.ndarray:
     out[max(dr, 0):H + min(dr, 0), max(dc, 0):W + min(dc, 0)] = a[max(-dr, 0):H - max(dr, 0), max(-dc, 0):W - max(dc, 0)]
     return out
 
+# %% ../../nbs/08b_arc_dsl.ipynb #e0c1f485
 def shift(g, direction: str) -> np.ndarray:
     "`g` moved one cell 'down', 'up', 'left' or 'right', the background filling in"
     return _shift(g, *MOVES[direction], background(g))
@@ -269,6 +283,7 @@ def _ray(g, bg: int, dr: int, dc: int) -> np.ndarray:
     ray[src < 0] = bg
     return back(ray)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #382db8e0
 def extend(g, direction: str) -> np.ndarray:
     "Rays in `direction` (a RAYS name) from every non-background cell over background cells, in the cell's colour"
     bg, out = background(g), g
@@ -285,6 +300,7 @@ def connect(g, axis: str = "hv", new: bool = False) -> np.ndarray:
         out = np.where(gap, NEW if new else fwd, out)
     return out.astype(np.uint8)
 
+# %% ../../nbs/08b_arc_dsl.ipynb #cc119e1b
 def line(g, r0: int, c0: int, r1: int, c1: int, colour: int) -> Optional[np.ndarray]:
     "`g` with a straight segment from (r0, c0) to (r1, c1) in `colour`; None unless it is horizontal, vertical or diagonal"
     dr, dc = r1 - r0, c1 - c0
@@ -316,11 +332,13 @@ def patches(g, shape: str) -> np.ndarray:
     if shape == "near": return win[0] + (OFF + 1) * np.bitwise_or.reduce([1 << w for w in win[1:]])
     return sum(w * (OFF + 1) ** i for i, w in enumerate(win))
 
+# %% ../../nbs/08b_arc_dsl.ipynb #b4700865
 def patch_key(code: int, shape: str) -> tuple:
     "The neighbourhood of a patch integer as colours, the centre first ('near': then the neighbours' colours, sorted)"
     if shape == "near": return (code % (OFF + 1),) + tuple(c for c in range(OFF + 1) if code // (OFF + 1) >> c & 1)
     return tuple(code // (OFF + 1) ** i % (OFF + 1) for i in range(len(NEIGHBOURHOODS[shape])))
 
+# %% ../../nbs/08b_arc_dsl.ipynb #6211fdca
 def patch_code(key: tuple, shape: str) -> int:
     "The integer of a neighbourhood written as `patch_key` writes it"
     if shape == "near": return key[0] + (OFF + 1) * sum(1 << c for c in key[1:])

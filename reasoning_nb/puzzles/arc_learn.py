@@ -46,6 +46,7 @@ def _object_targets(objs: Objs, out: np.ndarray) -> Optional[list[set]]:
     ok = [({"keep"} if not changed[i] else set()) | ({int(uniform[i])} if colours[i] == 1 else set()) for i in range(n)]
     return None if any(not s for s in ok) else ok
 
+# %% ../../nbs/08e_arc_learn.ipynb #39580204
 def learn_recolour_by(vals: list, outs: list) -> Optional[tuple[str, dict]]:
     "(prop, map) with recolour_by(v, prop, map) == o for every demonstration, the map not empty; or None"
     targets = [_object_targets(v, o) for v, o in zip(vals, outs)]
@@ -81,6 +82,7 @@ def could_finish(v, out: np.ndarray) -> bool:
         return len(np.unique(codes // 16)) == len(codes)             # every colour of v goes to one colour
     return type(v) is Objs and _object_targets(v, out) is not None
 
+# %% ../../nbs/08e_arc_learn.ipynb #f56647d3
 def finish(expr: Expr, vals: list, outs: list) -> Optional[Expr]:
     "`expr`, or `expr` with a learned recolouring on top, if that reproduces every demonstration output; else None"
     demo, t = vals[:len(outs)], type_of(vals[0])
@@ -94,12 +96,14 @@ def finish(expr: Expr, vals: list, outs: list) -> Optional[Expr]:
         return None if fit is None else ("recolour_by", expr, fit)
     return None
 
+# %% ../../nbs/08e_arc_learn.ipynb #0869b79c
 def finish_local(expr: Expr, vals: list, outs: list) -> Optional[Expr]:
     "`expr` with a learned neighbourhood table on top (`learn_local_rule`), if one fits; grids only"
     if type_of(vals[0]) != "grid": return None
     fit = learn_local_rule(vals[:len(outs)], outs, vals[len(outs):])
     return None if fit is None else ("local_rule", expr, fit)
 
+# %% ../../nbs/08e_arc_learn.ipynb #e7613459
 def program_size(e: Expr) -> int:
     "Calls in `e` plus the entries of its maps"
     if e == "x": return 0

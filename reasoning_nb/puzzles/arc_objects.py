@@ -39,6 +39,7 @@ class Obj:
     @cached_property
     def colour(self) -> int: return int(np.bincount(self.cells, minlength=NEW + 1).argmax()) if self.size else self.bg
 
+# %% ../../nbs/08c_arc_objects.ipynb #b7d5ae92
 @dataclass(eq=False)
 class Objs:
     "The objects found on `src` (background `bg`), in reading order"
@@ -76,6 +77,7 @@ def _runs(keep: np.ndarray) -> list[tuple[int, int]]:
     edges = np.flatnonzero(np.diff(np.r_[0, keep.astype(np.int8), 0]))
     return [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2])]
 
+# %% ../../nbs/08c_arc_objects.ipynb #b2887d38
 def cells(g) -> Optional[Objs]:
     "The rectangles between full separator lines of one colour, as objects; None unless there are at least two"
     bg = background(g)
@@ -100,12 +102,14 @@ def split(g, rows: int, cols: int) -> Optional[Objs]:
 # %% ../../nbs/08c_arc_objects.ipynb #9639f435
 def _shape(o: Obj) -> tuple: return (o.mask.shape, o.mask.tobytes())
 
+# %% ../../nbs/08c_arc_objects.ipynb #08d5dd0a
 def _unique_by(items, key) -> Optional[Obj]:
     "The one object whose `key` no other object shares (None if there are none or several)"
     ks = [key(o) for o in items]
     once = [o for o, k in zip(items, ks) if ks.count(k) == 1]
     return once[0] if len(once) == 1 else None
 
+# %% ../../nbs/08c_arc_objects.ipynb #86540c1c
 def _most_common(items, key) -> Optional[Obj]:
     "The first object whose `key` is shared by more objects than any other key (None on a tie)"
     ks = [key(o) for o in items]
@@ -113,6 +117,7 @@ def _most_common(items, key) -> Optional[Obj]:
     best = max(counts, default=0)
     return items[counts.index(best)] if best > 1 and len({k for k, c in zip(ks, counts) if c == best}) == 1 else None
 
+# %% ../../nbs/08c_arc_objects.ipynb #88024a7f
 def _extreme(items, score) -> Optional[Obj]:
     "The object with the highest `score`, if only one has it"
     if not items: return None
@@ -146,6 +151,7 @@ def _touches_border(o: Obj) -> bool:
     (h, w), (H, W) = o.mask.shape, o.src.shape
     return o.top == 0 or o.left == 0 or o.top + h == H or o.left + w == W
 
+# %% ../../nbs/08c_arc_objects.ipynb #6aba4117
 def _size_is(items, pick) -> list[bool]:
     sizes = [p.size for p in items]
     return [s == pick(sizes) for s in sizes] if sizes else []
@@ -163,6 +169,7 @@ def keep(objs: Objs, pred: str) -> Objs:
     flags = PREDICATES[pred](objs.items)
     return Objs(tuple(o for o, f in zip(objs.items, flags) if f), objs.src, objs.bg)
 
+# %% ../../nbs/08c_arc_objects.ipynb #030adf25
 def drop(objs: Objs, pred: str) -> Objs:
     "The objects of `objs` for which `pred` does not hold"
     flags = PREDICATES[pred](objs.items)
@@ -178,16 +185,19 @@ def crop_obj(o: Obj) -> np.ndarray:
     "The object's box with every cell that is not the object's in the background colour"
     return np.where(o.mask, o.box, o.bg).astype(np.uint8)
 
+# %% ../../nbs/08c_arc_objects.ipynb #c9f321cb
 def crop_box(o: Obj) -> np.ndarray:
     "Every cell of the object's box, the object's or not"
     return o.box.copy()
 
+# %% ../../nbs/08c_arc_objects.ipynb #ad130d60
 def render(objs: Objs) -> np.ndarray:
     "The objects painted on a background canvas the size of their source grid"
     out = np.full(objs.src.shape, objs.bg, np.uint8)
     for o in objs.items: _paint(out, o, o.box)
     return out
 
+# %% ../../nbs/08c_arc_objects.ipynb #d1b2e935
 def _paint(out: np.ndarray, o: Obj, colours) -> None:
     "Write `colours` (a scalar or an array over the box) into `out` at the object's cells"
     win = out[o.top:o.top + o.mask.shape[0], o.left:o.left + o.mask.shape[1]]
@@ -208,6 +218,7 @@ def _holes(o: Obj) -> int:
     lab, n = ndimage.label(~np.pad(o.mask, 1))
     return n - 1
 
+# %% ../../nbs/08c_arc_objects.ipynb #5bbbc2bd
 def _rank(items, reverse: bool) -> list[int]:
     "Each object's size rank among the distinct sizes (0 = the largest if `reverse`, else the smallest)"
     order = {s: i for i, s in enumerate(sorted({o.size for o in items}, reverse=reverse))}
@@ -236,6 +247,7 @@ def count_objects(objs: Objs) -> int:
     "How many objects `objs` holds"
     return len(objs.items)
 
+# %% ../../nbs/08c_arc_objects.ipynb #af10f57e
 def count_grid(objs: Objs) -> Optional[np.ndarray]:
     "A 1 x n row (n = the number of objects) of their most common colour; None for no or too many objects"
     if not objs.items or len(objs.items) > MAX_SIDE: return None

@@ -31,6 +31,7 @@ class Prim:
     takes: str
     gives: str
 
+# %% ../../nbs/08d_arc_program.ipynb #9355e848
 def type_of(v) -> str:
     "The DSL type of a value: 'grid', 'objs', 'obj' or 'pair'"
     if isinstance(v, np.ndarray): return "grid"
@@ -65,12 +66,14 @@ def _node(n: ast.AST, src: str) -> Expr:
     raise ValueError(f"{src!r}: cannot read {ast.unparse(n)!r}; a program is x or a PRIMITIVES call whose first "
                      "argument is a program")
 
+# %% ../../nbs/08d_arc_program.ipynb #e6e55eaf
 def parse_program(src: str) -> Expr:
     "The expression tree of a program string such as \"flip(crop_content(x), 'h')\""
     try: tree = ast.parse(src.strip(), mode="eval")
     except SyntaxError as e: raise ValueError(f"{src!r}: not a program ({e.msg})") from None
     return _node(tree.body, src)
 
+# %% ../../nbs/08d_arc_program.ipynb #7b7c0642
 def program_str(e: Expr) -> str:
     "The string form of an expression tree (parse_program's inverse)"
     if e == "x": return "x"
@@ -86,6 +89,7 @@ def program_type(e: Expr) -> str:
     if got != want: raise ValueError(f"{name} takes {want}, but {program_str(child)} gives {got}")
     return PRIMITIVES[name].gives
 
+# %% ../../nbs/08d_arc_program.ipynb #d665c660
 def run_program(e: Union[Expr, str], x: np.ndarray):
     "The value of program `e` (a tree or its string) on the input grid `x`; None where a step does not apply"
     if isinstance(e, str) and e != "x": e = parse_program(e)

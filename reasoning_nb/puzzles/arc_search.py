@@ -35,6 +35,7 @@ def value_key(v) -> tuple:
     if t == "obj": return ("obj", v.src.shape, v.src.tobytes(), obj(v))
     return ("objs", v.src.shape, v.src.tobytes(), tuple(obj(o) for o in v.items))
 
+# %% ../../nbs/08f_arc_search.ipynb #8f076ace
 def values_key(vals: list) -> int:
     "One hash for the values of a program on every input (observationally equal programs share it)"
     return hash(tuple(value_key(v) for v in vals))
@@ -47,6 +48,7 @@ def fixed(*args) -> Propose:
     tuples = [a if isinstance(a, tuple) else (a,) for a in args]
     return lambda vals, outs: tuples
 
+# %% ../../nbs/08f_arc_search.ipynb #9ff8f755
 def _ratio(vals, outs) -> Optional[tuple[int, int]]:
     "(rows, cols) with out.shape == (rows * h, cols * w) for every demonstration, or None"
     found = set()
@@ -61,25 +63,31 @@ def _scale_up(vals, outs):
     r = _ratio(vals, outs)
     return [(r[0],)] if r and r[0] == r[1] > 1 else []
 
+# %% ../../nbs/08f_arc_search.ipynb #155fe212
 def _scale_down(vals, outs):
     r = _ratio(outs, vals)
     return [(r[0],)] if r and r[0] == r[1] > 1 else []
 
+# %% ../../nbs/08f_arc_search.ipynb #5e7026a6
 def _parts(vals, outs):
     r = _ratio(outs, vals)
     return [r] if r and r != (1, 1) else []
 
+# %% ../../nbs/08f_arc_search.ipynb #af08f792
 def _tiles(vals, outs):
     r = _ratio(vals, outs)
     return [r] if r and r != (1, 1) else []
 
+# %% ../../nbs/08f_arc_search.ipynb #49b70a24
 def _doubled(vals, outs):
     doubled = all(o.shape == (2 * v.shape[0], 2 * v.shape[1]) for v, o in zip(vals, outs))
     return [("hv",), ("hv_in",), ("rot",)] if doubled else []
 
+# %% ../../nbs/08f_arc_search.ipynb #89317ec1
 def _kron(vals, outs):
     return [()] if all(o.shape == (v.shape[0] ** 2, v.shape[1] ** 2) for v, o in zip(vals, outs)) else []
 
+# %% ../../nbs/08f_arc_search.ipynb #56580f6c
 def _pad(vals, outs):
     "The border width and colour that every demonstration output adds around its value"
     ns = {(o.shape[0] - v.shape[0]) // 2 for v, o in zip(vals, outs)}
@@ -89,6 +97,7 @@ def _pad(vals, outs):
     ok = all(o.shape == (v.shape[0] + 2 * n, v.shape[1] + 2 * n) for v, o in zip(vals, outs))
     return [(n, corner.pop())] if ok else []
 
+# %% ../../nbs/08f_arc_search.ipynb #a5c0f516
 def _corners(vals, outs):
     "The four corner windows of the one output shape all demonstrations share (if the values are larger)"
     shapes = {o.shape for o in outs}
@@ -97,6 +106,7 @@ def _corners(vals, outs):
     fit = all(v.shape[0] >= h and v.shape[1] >= w and v.shape != (h, w) for v in vals)
     return [(c, h, w) for c in CORNERS] if fit else []
 
+# %% ../../nbs/08f_arc_search.ipynb #f5a61a11
 def _colours(vals, outs):
     "Colours present in the objects of every demonstration value"
     common = set.intersection(*(set(np.unique(np.concatenate([o.cells for o in v.items])).tolist()) if v.items else set()
@@ -143,6 +153,7 @@ class SearchConfig(Config):
         check(self.max_nodes >= 1, "max_nodes", f"must be >= 1, got {self.max_nodes}")
         check(self.attempts >= 1, "attempts", f"must be >= 1, got {self.attempts}")
 
+# %% ../../nbs/08f_arc_search.ipynb #9d318fda
 @dataclass
 class Found:
     "A program consistent with every demonstration, and its answers to the test inputs"
@@ -152,6 +163,7 @@ class Found:
     fallback: bool = False  # a neighbourhood table: answers only after every other program
     found_s: float = 0.0    # CPU-seconds into the search when it was found
 
+# %% ../../nbs/08f_arc_search.ipynb #efdb3445
 @dataclass
 class SearchResult:
     "What the search found and how far it got"
@@ -172,6 +184,7 @@ def _reachable(t: str, left: int) -> bool:
     "Whether a value of type `t` can still end a program with `left` steps to go (objs: by a learned recolouring)"
     return t in ("grid", "objs") or left >= 1
 
+# %% ../../nbs/08f_arc_search.ipynb #f887ccb8
 def _evaluate(fn, args, vals: list, outs: Optional[list]) -> Optional[list]:
     "fn(v, *args) for every value; None if one fails, or, given `outs`, as soon as a demonstration cannot be finished"
     new = []
@@ -182,6 +195,7 @@ def _evaluate(fn, args, vals: list, outs: Optional[list]) -> Optional[list]:
         new.append(r)
     return new
 
+# %% ../../nbs/08f_arc_search.ipynb #8a05b98d
 def _answers(expr: Expr, tests: list) -> Optional[list]:
     "The program's answers to the test inputs, run from its string form; None unless all are valid ARC grids"
     src = program_str(expr)
@@ -199,6 +213,7 @@ def _candidates(level: list, left: int, outs: list):
             for args in step.args(vals[:len(outs)], outs):
                 yield (step.name, expr, args), p.fn, args, vals
 
+# %% ../../nbs/08f_arc_search.ipynb #26998997
 def _record(expr: Optional[Expr], depth: int, tests: list, res: SearchResult, fallback: bool = False) -> bool:
     "Add `expr` to the programs found (once) if it answers every test input; whether a non-fallback program is found"
     known = expr is None or any(f.expr == expr for f in res.found)
@@ -206,7 +221,7 @@ def _record(expr: Optional[Expr], depth: int, tests: list, res: SearchResult, fa
     if answers is not None: res.found.append(Found(expr, depth, answers, fallback, time.process_time() - res.started))
     return any(not f.fallback for f in res.found)
 
-# %% ../../nbs/08f_arc_search.ipynb #26998997
+# %% ../../nbs/08f_arc_search.ipynb #b7e4b475
 def _deepen(limit: int, xs: list, outs: list, tests: list, cfg: SearchConfig, t0: float, res: SearchResult) -> bool:
     "One breadth-first pass to depth `limit`, its last depth checked lazily; whether a non-fallback program was found"
     seen, level, res.kept = {values_key(xs)}, [("x", xs)], [1]
@@ -235,6 +250,7 @@ def _deepen(limit: int, xs: list, outs: list, tests: list, cfg: SearchConfig, t0
         res.kept.append(len(nxt))
     return done
 
+# %% ../../nbs/08f_arc_search.ipynb #2a63db90
 def search(task, cfg: Optional[SearchConfig] = None) -> SearchResult:
     "Programs consistent with every demonstration of `task` (an ARCTask), shallowest first, within `cfg`'s limits"
     cfg, t0 = cfg or SearchConfig(), time.process_time()
@@ -252,6 +268,7 @@ def synthetic_task(program: str, inputs: list, n_test: int = 1, task_id: str = "
     if any(y is None for _, y in pairs): raise ValueError(f"{program!r} does not apply to every input")
     return ARCTask(task_id, pairs[:-n_test], pairs[-n_test:], f"synthetic: {program}")
 
+# %% ../../nbs/08f_arc_search.ipynb #9a596f7b
 def random_grids(n: int, seed: int = 0, side: tuple = (5, 9), density: float = 0.3) -> list:
     "`n` random grids (seeded) with sides in [side[0], side[1]) and about `density` non-black cells"
     rng = np.random.default_rng(seed)
@@ -296,8 +313,10 @@ def _init_worker(cfg: SearchConfig):
     global _WORKER_CFG
     _WORKER_CFG = cfg
 
+# %% ../../nbs/08f_arc_search.ipynb #649bb939
 def _solve_in_worker(task) -> dict: return solve_task(task, _WORKER_CFG)
 
+# %% ../../nbs/08f_arc_search.ipynb #bc3a8574
 def search_tasks(tasks: list, cfg: Optional[SearchConfig] = None, jobs: int = 1, desc: str = "ARC tasks") -> list[dict]:
     "`solve_task` on every task (in `jobs` processes), with a progress bar; rows sorted by task id"
     cfg = cfg or SearchConfig()
