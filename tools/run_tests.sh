@@ -31,7 +31,7 @@ npass=$((npass + nbs - nbfail)); nfail=$((nfail + nbfail))
 
 # 3. pytest
 echo "== pytest"
-python -m pytest -q -ra --junit-xml="$log/junit.xml" "$@"; prc=$?
+python -m pytest -q -ra --durations=25 --junit-xml="$log/junit.xml" "$@"; prc=$?
 if [ -f "$log/junit.xml" ]; then
   read t f e s < <(python - "$log/junit.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
