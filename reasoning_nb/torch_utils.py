@@ -6,14 +6,26 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/torch_utils.html.md"""
 
 # %% ../nbs/02_torch_utils.ipynb #36abfb58
 from __future__ import annotations
-import os, random, subprocess
+import inspect, os, random, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'git_commit', 'versions',
-           'project_root', 'resolve_output_dir']
+__all__ = ['patch', 'pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'git_commit', 'versions',
+           'project_root', 'resolve_output_dir', 'writable_dir']
+
+# %% ../nbs/02_torch_utils.ipynb #84e7cb8e
+def patch(f=None, *, as_prop: bool = False, cls_method: bool = False):
+    "Attach `f` to the class its first argument is annotated with (`def m(self: Cls)`): a method, a property or a classmethod"
+    if f is None: return lambda g: patch(g, as_prop=as_prop, cls_method=cls_method)
+    first = next(iter(inspect.signature(f).parameters.values()), None)
+    cls = inspect.Parameter.empty if first is None else first.annotation
+    if isinstance(cls, str): cls = eval(cls, inspect.unwrap(f).__globals__)  # a decorator's wrapper has other globals
+    if cls is inspect.Parameter.empty or not isinstance(cls, type): raise TypeError(f"patch: {f.__name__}'s first argument needs a class annotation (self: Cls)")
+    f.__qualname__ = f"{cls.__name__}.{f.__name__}"
+    setattr(cls, f.__name__, property(f) if as_prop else classmethod(f) if cls_method else f)
+    return f
 
 # %% ../nbs/02_torch_utils.ipynb #cdbbd97e
 def pick_device(pref: str = "auto") -> torch.device:
@@ -97,3 +109,15 @@ def resolve_output_dir(path: str, start=None) -> Path:
     p = Path(path).expanduser()
     if p.is_absolute(): return p
     return (project_root(start) or Path(start or Path.cwd()).resolve()) / p
+
+# %% ../nbs/02_torch_utils.ipynb #50a502db
+def writable_dir(path: str, name: str = "output_dir", start=None) -> Path:
+    "`resolve_output_dir(path)`, created and checked writable; else a `ValueError` naming `name` and the path"
+    if not str(path).strip(): raise ValueError(f"{name} must not be empty")
+    p = resolve_output_dir(path, start)
+    if p.exists() and not p.is_dir(): raise ValueError(f"{name} {path}: is a file, not a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p): pass
+    except OSError as e: raise ValueError(f"{name} {path}: cannot write there ({e.strerror or e})") from None
+    return p
