@@ -43,6 +43,8 @@ arc-coarse-equivalence|reasoning_nb/puzzles/arc_search.py|if t == "grid": return
 arc-colour-map-unchecked|reasoning_nb/puzzles/arc_learn.py|if lut.setdefault(a, b) != b: return None|lut[a] = b|tests/test_arc_dsl.py -k learned
 arc-solved-if-consistent|reasoning_nb/puzzles/arc_search.py|solved=bool(picks) and all(right)|solved=bool(picks)|tests/test_arc_dsl.py -k pass_at_2
 arc-pass-at-1|reasoning_nb/puzzles/arc_search.py|for p in picks) for i, (_, y) in enumerate(task.test)]|for p in picks[:1]) for i, (_, y) in enumerate(task.test)]|tests/test_arc_dsl.py -k pass_at_2
+arc-depth-of-consistent|reasoning_nb/puzzles/arc_search.py|count("depth", [r for r in rows if r["solved"]])|count("depth")|tests/test_arc_dsl.py -k pass_at_2
+arc-logic-or|reasoning_nb/puzzles/arc_dsl.py|"or": np.logical_or,|"or": np.logical_and,|tests/test_arc_dsl.py -k recheck
 EOF
 )
 

@@ -332,7 +332,7 @@ def summarise(rows: list[dict]) -> dict:
     n, k = len(rows), sum(r["solved"] for r in rows)
     lo, hi = wilson_ci(k, n)
     cpu = [r["cpu_s"] for r in rows]
-    count = lambda key: {str(d): sum(r[key] == d for r in rows) for d in sorted({r[key] for r in rows}, key=str)}
+    count = lambda key, rs=rows: {str(d): sum(r[key] == d for r in rs) for d in sorted({r[key] for r in rs}, key=str)}
     return dict(tasks=n, solved=k, pass_at_2=k / n if n else 0.0, ci95=[round(lo, 4), round(hi, 4)],
                 score=float(np.mean([r["score"] for r in rows])) if n else 0.0,
                 consistent=sum(r["n_found"] > 0 for r in rows),
@@ -340,5 +340,5 @@ def summarise(rows: list[dict]) -> dict:
                 cpu_mean=statistics.fmean(cpu) if n else 0.0, cpu_median=statistics.median(cpu) if n else 0.0,
                 cpu_max=max(cpu, default=0.0), timed_out=sum(r["timed_out"] for r in rows),
                 errors=sum(r["error"] is not None for r in rows),
-                depth_of_solved=count("depth") if k else {}, depth_done=count("depth_done"),
+                depth_of_solved=count("depth", [r for r in rows if r["solved"]]), depth_done=count("depth_done"),
                 depth_reached=count("depth_reached"))
