@@ -30,6 +30,7 @@ def read_jsonl(path, torn_ok: bool = False) -> list[dict]:
     "All records of a JSON-lines file; a bad line is an error naming file and line (a torn last one dropped if `torn_ok`)"
     return [r for _, r in jsonl_rows(path, torn_ok)]
 
+# %% ../nbs/04_metrics.ipynb #7a9cbf40
 def write_json(path, obj):
     "Write `obj` as indented JSON, atomically"
     atomic_write(path, (json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n").encode())
