@@ -26,8 +26,8 @@ from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
 
 # %% auto #0
-__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'LMTask', 'RecursiveLMTask', 'Exp8Params', 'pad_vocab', 'lm_results', 'run_exp8',
-           'unigram_loss', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
+__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'LMTask', 'compile_blocks', 'RecursiveLMTask', 'Exp8Params', 'pad_vocab',
+           'lm_results', 'run_exp8', 'unigram_loss', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
 class LMTask(Task):
@@ -66,11 +66,14 @@ class LMTask(Task):
 
     def summarize(self, parts): return {"val_loss": sum(p["loss"] for p in parts) / sum(p["n"] for p in parts)}
 
-    def compile(self, net):
-        "Compile the pieces around the token mixers (norms, SwiGLU, attention); the FLA kernels stay outside"
-        for b in [m for m in net.modules() if isinstance(m, Block)]:
-            for part in (b.norm1, b.norm2, b.mlp) + (() if isinstance(b.mixer, GatedDeltaNet) else (b.mixer,)): part.compile()
-        return net
+    def compile(self, net): return compile_blocks(net)
+
+# %% ../nbs/19_train_lm.ipynb #1afe4ff9
+def compile_blocks(net: torch.nn.Module, **compile_kwargs) -> torch.nn.Module:
+    "Compile, in place, each block's norms, SwiGLU and attention (not its GDN layer); kwargs go to `Module.compile`"
+    for b in [m for m in net.modules() if isinstance(m, Block)]:
+        for part in (b.norm1, b.norm2, b.mlp) + (() if isinstance(b.mixer, GatedDeltaNet) else (b.mixer,)): part.compile(**compile_kwargs)
+    return net
 
 # %% ../nbs/19_train_lm.ipynb #2d1375cc
 class RecursiveLMTask(CarriedSlots, LMTask):
