@@ -7,7 +7,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_lm.html.md"""
 
 # %% ../nbs/19_train_lm.ipynb #0b8bfd81
 from __future__ import annotations
-import argparse, math, sys
+import argparse, math, os, sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Optional
@@ -27,7 +27,7 @@ from .ops.gdn import gdn_backend
 
 # %% auto #0
 __all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'LMTask', 'compile_blocks', 'RecursiveLMTask', 'Exp8Params', 'pad_vocab',
-           'lm_results', 'run_exp8', 'unigram_loss', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
+           'model_header', 'lm_results', 'run_exp8', 'unigram_loss', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
 class LMTask(Task):
@@ -201,9 +201,15 @@ class Exp8Params(Config):
                                  act=ACTConfig(halt_max_steps=self.halt_max_steps, act=self.act, q_continue=self.q_continue,
                                                eval_halting=self.eval_halting))
 
-# %% ../nbs/19_train_lm.ipynb #279c540f
+# %% ../nbs/19_train_lm.ipynb #e412b051
 def pad_vocab(n: int, multiple: int = 64) -> int: return multiple * math.ceil(n / multiple)
 
+def model_header(model_type: str, model_cfg) -> str:
+    "One line: the model and its parameter count, with and without the embedding (built on the meta device: no memory)"
+    with torch.device("meta"): m = (HybridLM if model_type == "baseline" else RecursiveLM)(model_cfg)
+    return f"exp8 {model_type}: {m.num_params() / 1e6:.2f}M parameters ({m.num_params(non_embedding=True) / 1e6:.2f}M without the embedding)"
+
+# %% ../nbs/19_train_lm.ipynb #279c540f
 def lm_results(s: dict, task: LMTask) -> dict:
     "The exp8 results dict of an engine summary `s` (curves in tokens and FLOPs, ACT statistics, throughput)"
     model, T = s.pop("model"), task.seq_len
@@ -231,6 +237,7 @@ def lm_results(s: dict, task: LMTask) -> dict:
 # %% ../nbs/19_train_lm.ipynb #7b0aa1f7
 def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: bool = True) -> Optional[dict]:
     model_cfg = params.model_config(model_type, pad_vocab(data.tokenizer.vocab_size))
+    if int(os.environ.get("RANK", "0")) == 0: print(model_header(model_type, model_cfg), flush=True)   # DDP: rank 0 only
     task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.seq_len,
                                                                      eval_batches=params.eval_batches, name=model_type)
     s = fit(task, params.engine_config(), out, resume=params.resume, resume_from=params.resume_from or None,
