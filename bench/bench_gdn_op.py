@@ -7,7 +7,9 @@ plain-PyTorch `torch_chunk_gated_delta_rule` (the CPU path of its Qwen3-Next / Q
 Each repeat runs every backend once, in turn (so a burst of load on a shared machine hits them all alike), after one
 warm-up round; the table gives the median and the best over the repeats for the forward pass (no autograd) and for
 forward+backward (through the output and the final state, with cotangents drawn once, outside the timing), and the
-ratio of medians against transformers' op. The load average is printed before and after. A benchmark, not a test.
+ratio of medians against transformers' op. The load average is printed before and after. On a loaded shared machine
+wall time measures the neighbours too; `--clock cpu --threads 1` times this process's CPU time instead (one thread, so
+no OpenMP spinning is counted), which the load barely moves. A benchmark, not a test.
 """
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
@@ -37,15 +39,15 @@ def make_calls(op, fwd_in, bwd_in, **kw):
         torch.autograd.grad((o.to(do.dtype) * do).sum() + (S * dS).sum(), leaves)
     return fwd, fwd_bwd
 
-def side_by_side(calls: dict, repeats: int, device: torch.device) -> dict:
+def side_by_side(calls: dict, repeats: int, device: torch.device, clock=time.perf_counter) -> dict:
     "{name: [seconds per repeat]} with every call run once per repeat, in turn, after one warm-up round"
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     for f in calls.values(): f(); sync()
     times = {n: [] for n in calls}
     for _ in range(repeats):
         for n, f in calls.items():
-            t0 = time.perf_counter(); f(); sync()
-            times[n].append(time.perf_counter() - t0)
+            t0 = clock(); f(); sync()
+            times[n].append(clock() - t0)
     return times
 
 def main(argv=None):
@@ -62,6 +64,7 @@ def main(argv=None):
     p.add_argument("--skip-recurrent", action="store_true", help="leave out the slow token loop")
     p.add_argument("--skip-transformers", action="store_true", help="leave out transformers' op")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    p.add_argument("--clock", default="wall", choices=["wall", "cpu"], help="wall time, or this process's CPU time (CPU only)")
     p.add_argument("--json", default=None, help="also write the times and ratios to this JSON file")
     a = p.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
@@ -69,7 +72,8 @@ def main(argv=None):
     load = lambda: os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     load0 = load()
     print(f"torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}, cores {os.cpu_count()}, "
-          f"load avg {load0:.2f}, dtype {a.dtype}, B={a.B} T={a.T} H={a.H} K={a.K} V={a.V}, {a.repeats} repeats side by side")
+          f"load avg {load0:.2f}, dtype {a.dtype}, B={a.B} T={a.T} H={a.H} K={a.K} V={a.V}, {a.repeats} repeats side by side, "
+          f"{a.clock} clock, chunk size {a.chunk_size}")
     ops = {} if a.skip_recurrent else {"recurrent": lambda **kw: gated_delta_rule(**kw, backend="recurrent")}
     ops["chunked"] = lambda **kw: gated_delta_rule(**kw, backend="chunked", chunk_size=a.chunk_size)
     if not a.skip_transformers: ops["transformers"] = transformers_op()
@@ -79,7 +83,8 @@ def main(argv=None):
     calls = {}
     for n, op in ops.items():
         calls[(n, "fwd")], calls[(n, "fwd+bwd")] = make_calls(op, fwd_in, bwd_in)
-    times = side_by_side(calls, a.repeats, dev)
+    if a.clock == "cpu" and dev.type != "cpu": p.error("--clock cpu times CPU work; use --clock wall on a GPU")
+    times = side_by_side(calls, a.repeats, dev, time.process_time if a.clock == "cpu" else time.perf_counter)
     med = {k: 1e3 * statistics.median(v) for k, v in times.items()}
     base = "transformers" if "transformers" in ops else None
     print(f"{'backend':<13} {'fwd ms (best)':>16} {'fwd+bwd ms (best)':>20} {'fwd vs tf':>10} {'fwd+bwd vs tf':>14}")

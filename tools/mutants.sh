@@ -28,7 +28,8 @@ memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
 importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
 gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch.baddbmm(S * dn.detach(), Kn, Un)|tests/test_gdn_ops.py
-gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(QS, An, Un))|o.append(torch.baddbmm(QS, An, Un, beta=1.001))|tests/test_gdn_ops.py
+gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
+gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind
 fla-names|reasoning_nb/models/gdn.py|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False); self.gate_proj = self.g_proj|tests/test_gdn_layer.py
 fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla/test_fla_layer.py
 fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla/test_fla_op.py -k auto or mixed

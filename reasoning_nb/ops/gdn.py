@@ -1,4 +1,4 @@
-"""The gated delta rule as a token loop (the reference), as a chunked WY/UT form in plain PyTorch (the CPU fast path, differentiable by autograd), and a dispatcher that sends CUDA tensors to the FLA Triton kernel.
+"""The gated delta rule as a token loop (the reference), as a chunked WY/UT form in plain PyTorch (the CPU fast path, differentiable by autograd), and a dispatcher that sends CUDA tensors (and CPU tensors under Triton's interpreter) to the FLA Triton kernel.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/gdn_ops.html.md"""
 
@@ -99,24 +99,23 @@ def _decay_matrix(g: torch.Tensor) -> torch.Tensor:
 
 # %% ../../nbs/10_gdn_ops.ipynb #a3b7cb10
 def _intra_chunk(q, k, v, g, beta, scale):
-    "q, k: (M, C, K); v: (M, C, V); g, beta: (M, C) -> [W; scale*Q e^G] (M, 2C, K), U~, (K e^{G_C-G})^T, scale*QK^T*Gamma, e^{G_C}"
+    "q, k: (M, C, K); v: (M, C, V); g, beta: (M, C) -> W, U~, scale*Q e^G, (K e^{G_C-G})^T, scale*QK^T*Gamma, e^{G_C}"
     G, Gam = g.cumsum(-1), _decay_matrix(g)                                              # (M, C), (M, C, C)
     kt = k.transpose(-1, -2)
     L = (beta[..., :, None] * torch.bmm(k, kt) * Gam).tril(-1)                          # strictly lower part of I - A
     eye = torch.eye(q.shape[-2], dtype=q.dtype, device=q.device).expand_as(L)
     Tb = torch.linalg.solve_triangular(L, eye, upper=False, unitriangular=True) * beta[..., None, :]  # (I - A)^-1 diag(beta)
-    WQ = torch.cat([torch.bmm(Tb * G.exp()[..., None, :], k), q * (scale * G.exp())[..., None]], -2)  # (M, 2C, K)
-    Kd = (k * Gam[..., -1, :, None]).transpose(-1, -2)                                   # (M, K, C)
-    return WQ, torch.bmm(Tb, v), Kd, torch.bmm(q, kt) * (Gam * scale), G[..., -1].exp()[..., None, None]
+    W, U = torch.bmm(Tb * G.exp()[..., None, :], k), torch.bmm(Tb, v)
+    Qg, Kd = q * (scale * G.exp())[..., None], (k * Gam[..., -1, :, None]).transpose(-1, -2)
+    return W, U, Qg, Kd, torch.bmm(q, kt) * (Gam * scale), G[..., -1].exp()[..., None, None]
 
 # %% ../../nbs/10_gdn_ops.ipynb #1ef85c44
-def _inter_chunk(WQ, U, Kd, Aqk, decay, S):
-    "Carry S: (BH, K, V) through the chunks (WQ: (N, BH, 2C, K), the rest as `_intra_chunk` returns them); o: (N, BH, C, V), S"
+def _inter_chunk(W, U, Qg, Kd, Aqk, decay, S):
+    "Carry S: (BH, K, V) through the chunks (each input (N, BH, ...) as `_intra_chunk` returns it); o: (N, BH, C, V), S"
     o = []
-    for WQn, Un, Kn, An, dn in zip(*(x.unbind(0) for x in (WQ, U, Kd, Aqk, decay))):
-        WS, QS = torch.bmm(WQn, S).chunk(2, dim=1)                                      # (BH, C, V) each
-        Un = Un - WS
-        o.append(torch.baddbmm(QS, An, Un))
+    for Wn, Un, Qn, Kn, An, dn in zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay))):
+        Un = torch.baddbmm(Un, Wn, S, alpha=-1)                                         # (BH, C, V)
+        o.append(torch.baddbmm(Qn @ S, An, Un))
         S = torch.baddbmm(S * dn, Kn, Un)
     return torch.stack(o), S
 
