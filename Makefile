@@ -1,7 +1,7 @@
 # Two entry points for a fresh machine (see README):
 #   make run   -- set up .venv and run the exp8 pipeline notebook at its offline defaults
 #   make test  -- set up .venv and the FLA tier's folder, run the whole test suite (what CI runs)
-#   make test-fla -- only the FLA tier: FLA's Triton kernels on the CPU under Triton's interpreter (tests/fla)
+#   make test-fla -- only the FLA tier: FLA's Triton kernels on the CPU under Triton's interpreter (tests/fla_tier)
 # and two ways to read it:
 #   make site  -- build the results site offline into _site/ (make serve previews it on http://localhost:8000)
 #   make lab   -- start JupyterLab on the notebooks

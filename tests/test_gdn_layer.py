@@ -1,5 +1,5 @@
 """The GDN layer's parameters carry FLA's names and shapes, so FLA's state dicts load into it and back (the FLA tier,
-tests/fla/test_fla_layer.py, checks this against FLA's own layer; this list was recorded from it)."""
+tests/fla_tier/test_fla_layer.py, checks this against FLA's own layer; this list was recorded from it)."""
 import sys
 from pathlib import Path
 import torch

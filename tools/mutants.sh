@@ -3,7 +3,7 @@
 # against it, and print whether they caught it (the tests must FAIL on the mutant). Nothing in the checkout changes.
 #   bash tools/mutants.sh            # every mutant (about 10 minutes on 2 cores)
 #   bash tools/mutants.sh rng-restore ckpt-id-check
-# Mutants guarded by the FLA tier (tests/fla) run it as tools/test_fla.sh does: TRITON_INTERPRET=1 and the packages of
+# Mutants guarded by the FLA tier (tests/fla_tier) run it as tools/test_fla.sh does: TRITON_INTERPRET=1 and the packages of
 # RNB_FLA_SITE (default .fla-site, from make fla-setup) on PYTHONPATH.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +31,8 @@ gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch
 gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
 gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind
 fla-names|reasoning_nb/models/gdn.py|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False); self.gate_proj = self.g_proj|tests/test_gdn_layer.py
-fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla/test_fla_layer.py
-fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla/test_fla_op.py -k auto or mixed
+fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla_tier/test_fla_layer.py
+fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla_tier/test_fla_op.py -k auto or mixed
 compile-graph-break|reasoning_nb/models/hybrid.py|xf = x.float()|xf = x.float(); torch._dynamo.graph_break()|tests/test_compile.py -k breaks
 EOF
 )
@@ -56,7 +56,7 @@ PYEOF
   read -r -a targs <<< "${tests%% -k *}"
   kexpr=""; [[ "$tests" == *" -k "* ]] && kexpr="${tests#* -k }"
   envs=(OMP_NUM_THREADS=1 PYTHONPATH="$work/repo")
-  if [[ "${targs[0]}" == tests/fla* ]]; then
+  if [[ "${targs[0]}" == tests/fla_tier* ]]; then
     if [ ! -f "$FLA_SITE/.installed" ]; then
       printf '%-18s %-40s %s\n' "$name" "$tests" "NOT RUN (the FLA tier's packages: make fla-setup)"; continue
     fi

@@ -56,7 +56,7 @@ if [ -z "$fla_site" ]; then
 elif [ ! -f "$fla_site/.installed" ]; then
   echo "FAIL: FLA tier: no packages in $fla_site (run make fla-setup)"; nfail=$((nfail + 1))
 else
-  echo "== FLA tier (tests/fla under TRITON_INTERPRET=1, packages from $fla_site)"
+  echo "== FLA tier (tests/fla_tier under TRITON_INTERPRET=1, packages from $fla_site)"
   t0=$(date +%s)
   RNB_FLA_SITE="$fla_site" bash tools/test_fla.sh -q -ra --junit-xml="$log/junit_fla.xml"; frc=$?
   echo "FLA tier: $(( $(date +%s) - t0 )) s wall"
