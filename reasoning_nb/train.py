@@ -204,6 +204,7 @@ class Exp8Params(Config):
 # %% ../nbs/19_train_lm.ipynb #e412b051
 def pad_vocab(n: int, multiple: int = 64) -> int: return multiple * math.ceil(n / multiple)
 
+# %% ../nbs/19_train_lm.ipynb #d463df62
 def model_header(model_type: str, model_cfg) -> str:
     "One line: the model and its parameter count, with and without the embedding (built on the meta device: no memory)"
     with torch.device("meta"): m = (HybridLM if model_type == "baseline" else RecursiveLM)(model_cfg)
