@@ -6,80 +6,66 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #bb014763
 from __future__ import annotations
-import dataclasses, json, ast, types, typing
+import dataclasses, functools, json, ast, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from pydantic import TypeAdapter, ValidationError
 
 # %% auto #0
-__all__ = ['ConfigError', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']
+__all__ = ['ConfigError', 'loosen', 'describe', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']
 
 # %% ../nbs/00_config.ipynb #f99fd68c
 class ConfigError(ValueError):
     "A config or parameter value is invalid; the message names the field."
 
-_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+# %% ../nbs/00_config.ipynb #d0a5e9b1
+def _is_seq(tp) -> bool: return get_origin(tp) in (list, tuple) or any(get_origin(a) in (list, tuple) for a in get_args(tp))
 
-def _parse_literal(s: str, name: str):
-    "Parse a string like '[5, 11]' or '5,11' into a Python list"
-    s = s.strip()
-    if s == "": return []
-    try: return ast.literal_eval(s if s[0] in "[(" else f"[{s}]")
+def loosen(value: Any, tp: Any, name: str) -> Any:
+    "A string from a command line made the Python value `tp` expects: a list literal for lists, None for 'none'"
+    if not isinstance(value, str): return value
+    if type(None) in get_args(tp) and value.strip().lower() in ("none", "null"): return None
+    if not _is_seq(tp): return value
+    s = value.strip()
+    try: return ast.literal_eval(s if s[:1] in "[(" else f"[{s}]") if s else []
     except (ValueError, SyntaxError) as e: raise ConfigError(f"{name}: cannot parse {s!r} as a list ({e})") from None
 
-def coerce(value: Any, tp: Any, name: str) -> Any:
-    "Convert `value` to the annotated type `tp`, or raise `ConfigError` naming `name`"
+# %% ../nbs/00_config.ipynb #6139cee2
+_WORDS = {int: "an int", float: "a float", bool: "a bool", str: "a string", dict: "a dict"}
+
+def describe(tp) -> str:
+    "'an int', 'a list of int', 'one of [...]', 'a float or None', ... for error messages"
     origin, args = get_origin(tp), get_args(tp)
+    if origin is Literal: return f"one of {list(args)}"
+    if origin in (list, tuple): return f"a list of {describe(args[0]).split(' ', 1)[-1]}" if args else "a list"
+    if args and type(None) in args: return " or ".join(describe(a) for a in args if a is not type(None)) + " or None"
+    return _WORDS.get(tp, getattr(tp, "__name__", str(tp)))
+
+# %% ../nbs/00_config.ipynb #59e13d2c
+@functools.cache
+def _adapter(tp) -> TypeAdapter: return TypeAdapter(tp)
+
+def _numeric(tp) -> bool: return tp in (int, float) or any(a in (int, float) for a in get_args(tp))
+
+def coerce(value: Any, tp: Any, name: str) -> Any:
+    "Convert `value` to the annotated type `tp` (pydantic, lax mode), or raise `ConfigError` naming `name`"
     if tp is Any: return value
-    if origin is Union or (types.UnionType is not None and isinstance(tp, types.UnionType)):
-        if type(None) in args and (value is None or (isinstance(value, str) and value.lower() in ("none", "null"))):
-            return None
-        errs = []
-        for a in args:
-            if a is type(None): continue
-            try: return coerce(value, a, name)
-            except ConfigError as e: errs.append(str(e))
-        raise ConfigError(errs[0] if len(errs) == 1 else f"{name}: {value!r} matches none of {tp}")
-    if origin is Literal:
-        if value in args: return value
-        raise ConfigError(f"{name} must be one of {list(args)}, got {value!r}")
-    if origin in (list, tuple):
-        if isinstance(value, str): value = _parse_literal(value, name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool): value = [value]
-        if not isinstance(value, (list, tuple)): raise ConfigError(f"{name} must be a list, got {value!r}")
-        el = args[0] if args else Any
-        out = [coerce(v, el, f"{name}[{i}]") for i, v in enumerate(value)]
-        return out if origin is list else tuple(out)
-    if tp is bool:
-        if isinstance(value, bool): return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE: return value.strip().lower() in _TRUE
-        if isinstance(value, int) and value in (0, 1): return bool(value)
-        raise ConfigError(f"{name} must be a bool, got {value!r}")
-    if tp is int:
-        if isinstance(value, bool): raise ConfigError(f"{name} must be an int, got {value!r}")
-        if isinstance(value, int): return value
-        if isinstance(value, float) and value.is_integer(): return int(value)
-        if isinstance(value, str):
-            try: return int(value.strip())
-            except ValueError: pass
-        raise ConfigError(f"{name} must be an int, got {value!r}")
-    if tp is float:
-        if isinstance(value, bool): raise ConfigError(f"{name} must be a float, got {value!r}")
-        if isinstance(value, (int, float)): return float(value)
-        if isinstance(value, str):
-            try: return float(value.strip())
-            except ValueError: pass
-        raise ConfigError(f"{name} must be a float, got {value!r}")
-    if tp is str:
-        if isinstance(value, str): return value
-        raise ConfigError(f"{name} must be a string, got {value!r}")
-    if origin is dict or tp is dict:
-        if isinstance(value, dict): return value
-        raise ConfigError(f"{name} must be a dict, got {value!r}")
-    if dataclasses.is_dataclass(tp) and isinstance(value, dict):     # a nested config given as a dict
+    inner = [a for a in get_args(tp) if a is not type(None)]
+    if len(inner) == 1 and dataclasses.is_dataclass(inner[0]):          # Optional[SomeConfig]
+        return None if loosen(value, tp, name) is None else coerce(value, inner[0], name)
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp): return value
+        if not isinstance(value, dict): raise ConfigError(f"{name} must be a {tp.__name__} or a dict, got {value!r}")
         try: return tp.from_dict(value)
         except ConfigError as e: raise ConfigError(f"{name}.{e}") from None
-    return value
+    value = loosen(value, tp, name)
+    if isinstance(value, bool) and _numeric(tp) and bool not in (tp, *get_args(tp)):
+        raise ConfigError(f"{name} must be {describe(tp)}, got {value!r}")
+    try: return _adapter(tp).validate_python(value)
+    except ValidationError as e:
+        at = "".join(f"[{p}]" for p in e.errors()[0]["loc"] if isinstance(p, int))
+        raise ConfigError(f"{name}{at} must be {describe(tp)}, got {value!r}") from None
 
 # %% ../nbs/00_config.ipynb #72045958
 def check(cond: bool, name: str, msg: str):
@@ -130,6 +116,6 @@ def cli_main(prog: str, main, argv=None):
     import sys
     from reasoning_nb.checkpoint import CheckpointError
     try: return main(argv)
-    except (ValueError, CheckpointError, FileNotFoundError) as e:
+    except (ValueError, CheckpointError, FileNotFoundError, FloatingPointError) as e:
         print(f"{prog}: error: " + " ".join(str(e).split()), file=sys.stderr)
         raise SystemExit(2) from None

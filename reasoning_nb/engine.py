@@ -21,11 +21,12 @@ from .config import Config, check
 from .torch_utils import pick_device, pick_dtype, seed_everything, get_rng_state, set_rng_state
 from .checkpoint import save_checkpoint, load_checkpoint, ckpt_paths, CheckpointError
 from .metrics import MetricsLog, read_jsonl
+from .tracker import TRACKERS, make_tracker
 
 # %% auto #0
 __all__ = ['RESUME_FREE', 'OptimConfig', 'lr_factor', 'EngineConfig', 'trajectory', 'param_groups', 'make_optimizers', 'Dist',
-           'init_dist', 'gather', 'reduce_mean', 'EMA', 'Task', 'Run', 'setup', 'train_step', 'count_new', 'report',
-           'evaluate', 'save', 'restore', 'fit', 'summary']
+           'init_dist', 'gather', 'reduce_mean', 'EMA', 'Task', 'Run', 'setup', 'train_step', 'count_new',
+           'check_finite', 'report', 'evaluate', 'save', 'restore', 'fit', 'summary']
 
 # %% ../nbs/09_engine.ipynb #30f62e94
 @dataclass
@@ -34,14 +35,14 @@ class OptimConfig(Config):
     weight_decay: float = 0.1       # AdamW decoupled weight decay of matrices; vectors and gains get none
     beta1: float = 0.9              # AdamW beta1
     beta2: float = 0.95             # AdamW beta2
-    grad_clip: float = 1.0          # max global gradient norm (0 = off)
+    grad_clip: float = 1.0          # max global gradient norm (0: off)
     warmup_steps: int = 20          # linear warmup from lr / warmup_steps
     schedule: str = "cosine"        # after warmup: "cosine" (to min_lr_ratio * lr at decay_steps) or "constant"
     min_lr_ratio: float = 0.1       # the cosine's floor as a fraction of the peak
-    decay_steps: int = 0            # where the cosine ends; 0 = the run's steps
+    decay_steps: int = 0            # where the cosine ends; 0: the run's steps
 
     def validate(self):
-        check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
+        check(0 < self.lr < math.inf, "lr", f"must be > 0 and finite, got {self.lr}")
         for k in ("weight_decay", "grad_clip", "warmup_steps", "decay_steps"):
             check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
         check(self.schedule in ("cosine", "constant"), "schedule", f"must be 'cosine' or 'constant', got {self.schedule!r}")
@@ -59,7 +60,7 @@ def lr_factor(o: OptimConfig, step: float, total: int) -> float:
 # %% ../nbs/09_engine.ipynb #c83fa7c8
 @dataclass
 class EngineConfig(Config):
-    steps: int = 200                # budget: batches of new data (= optimizer steps unless the task revisits data)
+    steps: int = 200                # budget: batches of new data (the optimizer steps, unless the task revisits data)
     batch_size: int = 16            # global rows per batch (split over DDP ranks)
     optim: OptimConfig = field(default_factory=OptimConfig)   # optimizer and LR schedule
     dtype: str = "auto"             # autocast: "auto" (bf16 on CUDA, else fp32), "float32", "bfloat16", "float16"
@@ -71,17 +72,19 @@ class EngineConfig(Config):
     seed: int = 0                   # model init, data order, exploration
     device: str = "auto"            # "auto" (cuda > mps > cpu), "cpu", "cuda:1", ...
     compile: bool = False           # torch.compile (the task chooses what; see Task.compile)
+    tracker: str = "none"           # also mirror the metrics to "tensorboard", "wandb" or "mlflow" (offline files under the output folder)
 
     def validate(self):
         for k in ("steps", "batch_size", "eval_interval", "ckpt_interval", "log_interval"):
             check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
         check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
         check(0 <= self.ema_decay < 1, "ema_decay", f"must be in [0, 1), got {self.ema_decay}")
+        check(self.tracker in ("none", *TRACKERS), "tracker", f"must be one of {['none', *TRACKERS]}, got {self.tracker!r}")
         check(self.dtype in ("auto", "float32", "bfloat16", "float16"), "dtype",
               f"must be one of ['auto', 'float32', 'bfloat16', 'float16'], got {self.dtype!r}")
 
 # %% ../nbs/09_engine.ipynb #6686a6c4
-RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "optim.decay_steps")
+RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "tracker", "optim.decay_steps")
 
 def trajectory(cfg: EngineConfig) -> dict:
     "The settings of `cfg` a checkpoint must agree with (nested dict)"
@@ -220,6 +223,7 @@ class Run:
     total: int = 0                         # the budget in batches of new data
     decay_steps: int = 0                   # where the cosine ends
     throughput: list = field(default_factory=lambda: [0, 0.0])   # new rows, seconds (after the first 2 steps)
+    diverged: Any = None                   # device tensor: the first step with a non-finite loss or gradient, -1 if none
 
     @property
     def progress(self) -> float: return self.seen / self.cfg.batch_size
@@ -246,7 +250,8 @@ def setup(task: Task, cfg: EngineConfig, out_dir) -> Run:
     return Run(task, cfg, Path(out_dir), d, device, model, net, opts,
                autocast=torch.autocast(device.type, dtype=dtype) if dtype != torch.float32 else nullcontext(),
                scaler=torch.amp.GradScaler(device.type) if dtype == torch.float16 else None,
-               ema=EMA(model, cfg.ema_decay, task.ema_exclude) if cfg.ema else None, total=cfg.steps, decay_steps=cfg.steps)
+               ema=EMA(model, cfg.ema_decay, task.ema_exclude) if cfg.ema else None, total=cfg.steps, decay_steps=cfg.steps,
+               diverged=torch.tensor(-1, device=device))
 
 # %% ../nbs/09_engine.ipynb #f56a3145
 def train_step(run: Run) -> tuple[dict, Any]:
@@ -265,6 +270,8 @@ def train_step(run: Run) -> tuple[dict, Any]:
     for o in run.opts: run.scaler.step(o) if run.scaler else o.step()
     if run.scaler: run.scaler.update()
     if run.ema: run.ema.update()
+    ok = torch.isfinite(loss.detach()) & (torch.isfinite(gnorm) if run.scaler is None else True)
+    run.diverged = torch.where((run.diverged < 0) & ~ok, run.step + 1, run.diverged)
     run.step += 1
     return {"loss": loss.detach(), "grad_norm": gnorm, **metrics}, new
 
@@ -278,15 +285,27 @@ def count_new(run: Run, new) -> int:
     run.seen += n
     return n
 
+# %% ../nbs/09_engine.ipynb #7cffea96
+def check_finite(run: Run):
+    "Raise `FloatingPointError` naming the first diverged step if a loss, gradient or weight is not finite (all ranks agree)"
+    ws = [p for p in run.model.parameters()] + (list(run.ema.shadow.values()) if run.ema else [])
+    bad = torch.stack([run.diverged >= 0, ~torch.stack([w.isfinite().all() for w in ws]).all()]).float()
+    if run.d.world_size > 1: dist.all_reduce(bad, op=dist.ReduceOp.MAX)
+    if bad.any():
+        step = run.diverged.item() if run.diverged >= 0 else run.step
+        raise FloatingPointError(f"training diverged at step {step} (a non-finite loss, gradient or weight); nothing after it "
+                                 f"was evaluated or saved, so the checkpoints from before it are kept: lower the lr or check the data")
+
+# %% ../nbs/09_engine.ipynb #c6badbee
 def report(run: Run, metrics: dict, rows: int, seconds: float) -> dict:
     "Average `metrics` over ranks (one host sync), check the loss, log a `train` record on rank 0"
     keys = list(metrics)
     vals = torch.stack([torch.as_tensor(metrics[k], dtype=torch.float32, device=run.device).reshape(()) for k in keys])
     vals = reduce_mean(vals, run.d).tolist()
-    rec = {k: (None if math.isnan(v) else v) for k, v in zip(keys, vals)}
-    if not math.isfinite(vals[0]): raise FloatingPointError(f"loss is {vals[0]} at step {run.step}; lower the lr or check the data")
+    if not math.isfinite(vals[0]): check_finite(run)
     rec = {"kind": "train", "step": run.step, "seen": run.seen, "flops": run.step * run.task.flops_per_step, "time": run.time(),
-           "lr": run.opts[0].param_groups[0]["lr"], "rows_per_s": rows / max(seconds, 1e-9), **rec}
+           "lr": run.opts[0].param_groups[0]["lr"], "rows_per_s": rows / max(seconds, 1e-9),
+           **{k: (None if math.isnan(v) else v) for k, v in zip(keys, vals)}}
     if run.log is not None: run.log.log(**rec)
     return rec
 
@@ -317,9 +336,10 @@ def save(run: Run, kind: str = "last"):
     if run.d.world_size > 1: dist.barrier()
 
 # %% ../nbs/09_engine.ipynb #bcc8e830
-def restore(run: Run, extend_steps: int = 0, stem=None):
-    "Load checkpoint `stem` (default: the run's `last`) into `run`; the budget grows by `extend_steps`"
+def restore(run: Run, extend_to: int = 0, stem=None):
+    "Load checkpoint `stem` (default: the run's `last`; relative: from cwd, else from the run's folder) into `run`; budget at least `extend_to`"
     stem = Path(stem) if stem is not None else run.ckpt("last")
+    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem       # `checkpoints_baseline/best_model.pt`
     if stem.suffix in (".pt", ".safetensors"): stem = stem.with_suffix("")     # a file of the pair names its stem
     p = ckpt_paths(stem)
     if not p["weights"].exists() and not p["prev_weights"].exists():
@@ -334,21 +354,23 @@ def restore(run: Run, extend_steps: int = 0, stem=None):
     set_rng_state(st["rng"][run.d.rank]); run.task.load_state_dict(st["task"][run.d.rank])
     run.step, run.seen, run.best, run.elapsed, run.resumed_from = st["step"], st["seen"], st["best"], st["elapsed"], st["step"]
     run.decay_steps = run.cfg.optim.decay_steps or st["decay_steps"]        # keep the schedule the run was planned with
-    run.total = max(run.cfg.steps, math.ceil(run.progress)) + extend_steps
+    run.total = max(run.cfg.steps, math.ceil(run.progress), extend_to)
 
 # %% ../nbs/09_engine.ipynb #1ca5906c
-def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_from=None, extend_steps: int = 0,
+def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_from=None, extend_to: int = 0,
         stop_after: Optional[int] = None, callbacks: tuple = (), progress: bool = True) -> Optional[dict]:
     "Train `task` under `cfg`, writing under `out_dir`; returns the run's summary on rank 0 (None elsewhere)"
-    check(extend_steps >= 0, "extend_steps", f"must be >= 0, got {extend_steps}")
-    check(not extend_steps or resume, "extend_steps", "needs resume=True (it continues a finished run)")
+    check(extend_to >= 0, "extend_to", f"must be >= 0, got {extend_to}")
+    check(not extend_to or resume, "extend_to", "needs resume=True (it continues a finished run)")
     run = setup(task, cfg, out_dir)
-    if resume: restore(run, extend_steps, resume_from)
+    if resume: restore(run, extend_to, resume_from)
     if resume and run.finished:
         if run.d.main: print(f"{task.name}: the run in {run.out} finished at step {run.step}; nothing to do "
-                             f"(pass extend_steps to train further)")
+                             f"(pass extend_to to train further)")
         return summary(run)
-    run.log = MetricsLog(run.metrics_path, resume_step=run.resumed_from) if run.d.main else None
+    tracker = make_tracker(cfg.tracker, run.out, task.name, run.resumed_from) if run.d.main else None
+    if tracker: tracker.config(run.ckpt_config())
+    run.log = MetricsLog(run.metrics_path, resume_step=run.resumed_from, mirror=tracker and tracker.log) if run.d.main else None
     if run.step == 0: evaluate(run)
     bar = tqdm(total=run.total, initial=min(run.total, int(run.progress)), desc=f"train {task.name}", unit="batch",
                disable=not (progress and run.d.main), dynamic_ncols=True)
@@ -362,11 +384,13 @@ def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_
             if run.step > 2: run.throughput[0] += rows_log; run.throughput[1] += time.perf_counter() - t_log
             t_log, rows_log = time.perf_counter(), 0
             bar.n = min(run.total, int(run.progress)); bar.set_postfix(loss=f"{rec['loss']:.4f}", step=run.step)
+        if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)
         if due(cfg.eval_interval): evaluate(run)
         if due(cfg.ckpt_interval): save(run, "last")
         for cb in callbacks: cb(run, metrics)
     bar.close()
     if run.log is not None: run.log.close()
+    if tracker: tracker.close()
     return summary(run)
 
 # %% ../nbs/09_engine.ipynb #19f11c15
@@ -375,7 +399,7 @@ def summary(run: Run) -> Optional[dict]:
     if not run.d.main: return None
     recs = read_jsonl(run.metrics_path) if run.metrics_path.exists() else []
     rows, secs = run.throughput
-    return {"name": run.task.name, "step": run.step, "seen": run.seen, "finished": run.finished,
+    return {"name": run.task.name, "step": run.step, "seen": run.seen, "finished": run.finished, "trained": run.step != run.resumed_from,
             "resumed_from": run.resumed_from, "train_curve": [r for r in recs if r.get("kind") == "train"],
             "eval_curve": [r for r in recs if r.get("kind") == "eval"], "time_s": run.time(),
             "rows_per_s": rows / secs if secs else None, "best": run.best, "device": str(run.device),

@@ -6,6 +6,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/runguard.html.md"""
 
 # %% ../nbs/01_runguard.ipynb #be4670cc
 from __future__ import annotations
+import difflib
 from typing import Any
 from .config import ConfigError, coerce
 
@@ -37,7 +38,9 @@ def check_params(ns: dict, declared: ParamSnapshot) -> dict:
     unknown = sorted(k for k, v in ns.items()
                      if k not in types and not k.startswith("_") and ids.get(k) != id(v) and k not in _SHELL_NAMES)
     if unknown:
-        raise ConfigError(f"unknown parameter(s) {unknown}: this notebook declares {sorted(types)}")
+        close = difflib.get_close_matches(unknown[0], list(types), n=3)
+        raise ConfigError(f"unknown parameter(s) {unknown}" + (f" (did you mean {', '.join(close)}?)" if close else "")
+                          + f": the parameters cell lists the {len(types)} this notebook takes")
     params = {}
     for k, tp in types.items():
         ns[k] = params[k] = coerce(ns[k], tp, k)

@@ -7,33 +7,37 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_lm.html.md"""
 
 # %% ../nbs/19_train_lm.ipynb #0b8bfd81
 from __future__ import annotations
-import argparse, math, os, sys
-from dataclasses import dataclass, field, fields
+import json, math, os, sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 import torch
 import torch.distributed as dist
-from .config import Config, ConfigError, check, coerce, field_docs, cli_main
+from fastcore.basics import patch
+from .config import Config, ConfigError, check, cli_main
+from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit
-from .torch_utils import versions, git_commit, resolve_output_dir
+from .torch_utils import versions, git_commit, writable_dir
 from .metrics import write_json, plot_training_curves
 from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
 from .models.recursion import RecursionConfig
 from .models.act import ACTConfig, CarriedSlots
+from .models.halting import make_halting
 from .models.recursive_lm import RecursiveLM, RecursiveLMConfig, eval_steps
 from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
 
 # %% auto #0
-__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'LMTask', 'compile_blocks', 'RecursiveLMTask', 'Exp8Params', 'pad_vocab',
-           'model_header', 'lm_results', 'run_exp8', 'unigram_loss', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
+__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORDS', 'LMTask', 'compile_blocks', 'RecursiveLMTask',
+           'LMTaskConfig', 'Exp8Params', 'pad_vocab', 'model_header', 'lm_results', 'run_exp8', 'unigram_loss',
+           'resume_path', 'cli_parser', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
 class LMTask(Task):
     "Next-token prediction with `HybridLM` on an `LMData`; one new batch per optimizer step"
     def __init__(self, model_cfg: HybridLMConfig, data, *, seq_len: int, eval_batches: int, name: str = "baseline"):
-        check_enough(data.train, seq_len, "train split"); check_enough(data.val, seq_len, "val split")
+        check_enough(data.train, seq_len, "train"); check_enough(data.val, seq_len, "val")
         self.cfg, self.data, self.seq_len, self.eval_batches, self.name = model_cfg, data, seq_len, eval_batches, name
 
     def setup(self, device, cfg):
@@ -87,6 +91,7 @@ class RecursiveLMTask(CarriedSlots, LMTask):
 
     def build_model(self):
         self.model = RecursiveLM(self.cfg)
+        self.halting = make_halting(self.model)                       # the loss-margin BCE or DQN: one interface
         self.flops_per_step = self.model.flops_per_position(self.seq_len) * self.batch_size * self.seq_len
         return self.model
 
@@ -94,9 +99,9 @@ class RecursiveLMTask(CarriedSlots, LMTask):
         b = {"inputs": batch[0], "labels": batch[1]}
         if self.carry is None: self.carry = self.model.initial_carry(b)
         refilled = self.carry.halted.sum()
-        self.carry, out = net(self.carry, b)
-        loss, m = self.model.supervision_loss(self.carry, out)
-        return loss, m, refilled
+        self.carry, out, loss, m = self.halting.step(net, self.carry, b)
+        keep = ("lm_loss", "halt_rate", "q_halt_mean", "q_continue_mean") + self.halting.metric_names
+        return loss, {k: m[k] for k in keep} | {"reasoning_steps": m["steps"], "act_penalty": m["halt_loss"]}, refilled
 
     def evaluate(self, model, rank, world_size):
         out = {"loss": 0.0, "n": 0, "steps": 0.0, "by_step": []}
@@ -116,90 +121,59 @@ class RecursiveLMTask(CarriedSlots, LMTask):
 
 
 # %% ../nbs/19_train_lm.ipynb #40ae2255
-MODEL_TYPES = ("baseline", "recursive")
-EXPERIMENT_STEPS = {"default": 160, "extended": 5000}
-
 @dataclass
-class Exp8Params(Config):
-    model_type: str = "baseline"       # "baseline" or "recursive" (TRM-style recursion over the hybrid stack, with ACT)
-    compare: bool = False              # train baseline and recursive on the same data, seed and token budget, then compare
-    experiment: str = "default"        # "default" (160 steps) or "extended" (5000 steps); an explicit `steps` overrides "default"
-    steps: Optional[int] = None        # budget in batches of new tokens; None: the experiment's
-    resume: bool = False               # continue from output_dir/checkpoints_<model_type>/last (or resume_from)
-    resume_from: str = ""              # with resume: a checkpoint to start from, e.g. .../checkpoints_baseline/best_model.pt
-    extend_steps: int = 0              # with resume: train this many steps beyond the finished run
-    d_model: int = 128                 # residual width
-    n_layers: int = 4                  # blocks
-    attention_layers: list[int] = field(default_factory=lambda: [1, 3])   # 0-based blocks with softmax attention; the rest GDN
-    attn_heads: int = 4                # attention heads
-    gdn_heads: int = 2                 # Gated DeltaNet heads
-    gdn_head_dim: int = 32             # GDN key size per head (value size is twice this)
-    tie_embeddings: Optional[bool] = None  # share input embedding and output projection; None: baseline yes, recursive no
-    embed_scale: Optional[bool] = None  # unit-variance embeddings (std 1/sqrt(d) table times sqrt(d)); None: recursive only
-    mode: str = "trm"                  # recursive: "trm" or "hrm" recursion
-    H_cycles: int = 2                  # recursive: outer cycles per supervision step
-    L_cycles: int = 1                  # recursive: z updates per outer cycle
-    separate_H: bool = False           # recursive, trm: update y with its own stack
-    halt_max_steps: int = 2            # recursive: supervision steps per sequence at most
-    act: bool = True                   # recursive: learned halting with a Q-head
-    q_continue: bool = False           # recursive: also learn q_continue (bootstrapped Q-learning target)
-    halt_margin: float = 0.01          # recursive: halt when another step would lower the loss by less than this (nats)
-    eval_halting: str = "all"          # recursive: evaluate with "all" supervision steps or causal "learned" halting
-    ema: bool = False                  # evaluate and save an exponential moving average of the weights
+class LMTaskConfig(Config):
     seq_len: int = 128                 # tokens per training sequence
-    batch_size: int = 16               # sequences per step (global, across DDP ranks)
-    lr: float = 2e-3                   # peak learning rate (AdamW, warmup + cosine)
-    warmup_steps: int = 30             # linear warmup steps
-    eval_interval: int = 40            # evaluate every this many steps
     eval_batches: int = 8              # validation batches per evaluation
-    ckpt_interval: int = 80            # resumable checkpoint every this many steps
-    log_interval: int = 1              # read training metrics back to the host every this many steps
-    dataset: str = "stdlib"            # "stdlib" (offline: Python's own sources and docs), a local path, or an HF dataset name
-    dataset_config: str = ""           # HF dataset config name; empty for none
-    text_field: str = "text"           # column holding the text
-    tokenizer: str = "bpe"             # "bpe" (trained offline, cached) or an HF tokenizer name / local directory
-    vocab_size: int = 4096             # vocabulary of the "bpe" tokenizer
-    max_chars: int = 3000000           # corpus characters to use; 0 for all
-    device: str = "auto"               # "auto" (cuda > mps > cpu), "cpu", "cuda", "cuda:1", ...
-    dtype: str = "auto"                # autocast dtype: "auto" (bf16 on CUDA), "float32", "bfloat16", "float16"
-    compile: bool = False              # torch.compile the norms, MLPs and attention (not the GDN kernels)
-    seed: int = 0                      # seeds model init and data order
-    output_dir: str = "outputs/exp8"   # relative paths are taken from the project root
 
     def validate(self):
-        check(self.model_type in MODEL_TYPES, "model_type", f"must be one of {list(MODEL_TYPES)}, got {self.model_type!r}")
-        check(self.experiment in EXPERIMENT_STEPS, "experiment", f"must be one of {list(EXPERIMENT_STEPS)}, got {self.experiment!r}")
-        check(self.experiment == "default" or self.steps in (None, EXPERIMENT_STEPS[self.experiment]), "steps",
-              f"{self.steps} conflicts with experiment={self.experiment!r} ({EXPERIMENT_STEPS[self.experiment]} steps); pass one of them")
-        check(not self.resume_from or self.resume, "resume_from", "needs resume=True")
-        self.engine_config(); self.data_config(); self.model_config("recursive", 64)   # their checks name the field
+        for k in ("seq_len", "eval_batches"): check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
 
-    @property
-    def total_steps(self) -> int: return self.steps or EXPERIMENT_STEPS[self.experiment]
+# %% ../nbs/19_train_lm.ipynb #817cd0ef
+MODEL_TYPES = ("baseline", "recursive")
+EXPERIMENT_STEPS = {"default": 160, "extended": 5000}
+CPU_LM = dict(d_model=128, n_layers=4, attention_layers=[1, 3], attn_heads=4, gdn_heads=2, gdn_head_dim=32)
+CPU_ENGINE = dict(steps=EXPERIMENT_STEPS["default"], eval_interval=40, ckpt_interval=80)
 
-    def engine_config(self) -> EngineConfig:
-        return EngineConfig(steps=self.total_steps, batch_size=self.batch_size, dtype=self.dtype, ema=self.ema,
-                            eval_interval=self.eval_interval, ckpt_interval=self.ckpt_interval, log_interval=self.log_interval,
-                            seed=self.seed, device=self.device, compile=self.compile,
-                            optim=OptimConfig(lr=self.lr, warmup_steps=self.warmup_steps))
+@dataclass
+class Exp8Params(Params):
+    "Every setting of the exp8 pipeline: notebook 20's parameters, `rnb-train-exp8`'s flags, `presets/exp8*.yaml`"
+    derived = ("lm.vocab_size", "lm.max_seq_len", "recursive.lm")      # from the tokenizer and `seq_len`; `lm` below
+    model_type: str = "baseline"       # "baseline" or "recursive" (TRM-style recursion over the hybrid stack, with ACT)
+    compare: bool = False              # train baseline and recursive on the same data, seed and token budget, then compare
+    experiment: str = "default"        # "default" (160 steps) or "extended" (5000 steps, the original long run)
+    resume: bool = False               # continue from output_dir/checkpoints_<model_type>/last (or resume_from)
+    resume_from: str = ""              # with resume: a checkpoint to start from, e.g. .../checkpoints_baseline/best_model.pt
+    extend_to: int = 0                 # with resume: extend the run to this many steps in all (the original --extend-steps)
+    output_dir: str = "outputs/exp8"   # relative paths are taken from the project root
+    task: LMTaskConfig = field(default_factory=LMTaskConfig)                    # sequence length, validation batches
+    lm: HybridLMConfig = field(default_factory=lambda: HybridLMConfig(**CPU_LM))  # the hybrid stack, CPU-sized
+    recursive: RecursiveLMConfig = field(default_factory=lambda: RecursiveLMConfig(  # the recursive mode (its stack: `lm`)
+        recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2)))
+    engine: EngineConfig = field(default_factory=lambda: EngineConfig(  # the training loop: budget, schedule, checkpoints
+        **CPU_ENGINE, optim=OptimConfig(lr=2e-3, warmup_steps=30)))
+    data: DataConfig = field(default_factory=lambda: DataConfig(max_chars=3_000_000))   # the corpus and tokenizer
 
-    def data_config(self) -> DataConfig:
-        return DataConfig(dataset=self.dataset, dataset_config=self.dataset_config or None, text_field=self.text_field,
-                          tokenizer=self.tokenizer, vocab_size=self.vocab_size, max_chars=self.max_chars or None)
+# %% ../nbs/19_train_lm.ipynb #1233c2f2
+@patch
+def validate(self: Exp8Params):
+    check(self.model_type in MODEL_TYPES, "model_type", f"must be one of {list(MODEL_TYPES)}, got {self.model_type!r}")
+    check(self.experiment in EXPERIMENT_STEPS, "experiment", f"must be one of {list(EXPERIMENT_STEPS)}, got {self.experiment!r}")
+    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
+    check(not self.resume_from or self.resume, "resume_from", "needs resume=True")
+    check(self.extend_to >= 0, "extend_to", f"must be >= 0, got {self.extend_to}")
+    steps = self.engine.steps
+    check(self.experiment == "default" or steps in EXPERIMENT_STEPS.values(), "steps",
+          f"{steps} conflicts with experiment={self.experiment!r} ({EXPERIMENT_STEPS[self.experiment]} steps); pass one of them")
+    if self.experiment == "extended": self.engine = self.engine.replace(steps=EXPERIMENT_STEPS["extended"])
+    self.model_config("recursive", 64)                               # the resolved configs' own checks
 
-    def model_config(self, model_type: str, vocab_size: int):
-        "HybridLMConfig for the baseline; RecursiveLMConfig (the same LM config nested) for the recursive mode"
-        rec = model_type == "recursive"                   # the modes' conventions: GPT (tied, std 0.02), TRM (untied, unit x)
-        lm = HybridLMConfig(vocab_size=vocab_size, d_model=self.d_model, n_layers=self.n_layers, attention_layers=self.attention_layers,
-                            attn_heads=self.attn_heads, gdn_heads=self.gdn_heads, gdn_head_dim=self.gdn_head_dim, max_seq_len=self.seq_len,
-                            tie_embeddings=not rec if self.tie_embeddings is None else self.tie_embeddings,
-                            embed_scale=rec if self.embed_scale is None else self.embed_scale)
-        if model_type == "baseline": return lm
-        return RecursiveLMConfig(lm=lm, halt_margin=self.halt_margin,
-                                 recursion=RecursionConfig(H_cycles=self.H_cycles, L_cycles=self.L_cycles, mode=self.mode,
-                                                           separate_H=self.separate_H),
-                                 act=ACTConfig(halt_max_steps=self.halt_max_steps, act=self.act, q_continue=self.q_continue,
-                                               eval_halting=self.eval_halting))
+# %% ../nbs/19_train_lm.ipynb #30364925
+@patch
+def model_config(self: Exp8Params, model_type: str, vocab_size: int):
+    "HybridLMConfig for the baseline; RecursiveLMConfig (the same stack nested) for the recursive mode"
+    lm = self.lm.replace(vocab_size=vocab_size, max_seq_len=self.task.seq_len)
+    return self.recursive.replace(lm=lm) if model_type == "recursive" else lm
 
 # %% ../nbs/19_train_lm.ipynb #e412b051
 def pad_vocab(n: int, multiple: int = 64) -> int: return multiple * math.ceil(n / multiple)
@@ -239,16 +213,18 @@ def lm_results(s: dict, task: LMTask) -> dict:
 def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: bool = True) -> Optional[dict]:
     model_cfg = params.model_config(model_type, pad_vocab(data.tokenizer.vocab_size))
     if int(os.environ.get("RANK", "0")) == 0: print(model_header(model_type, model_cfg), flush=True)   # DDP: rank 0 only
-    task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.seq_len,
-                                                                     eval_batches=params.eval_batches, name=model_type)
-    s = fit(task, params.engine_config(), out, resume=params.resume, resume_from=params.resume_from or None,
-            extend_steps=params.extend_steps, progress=progress)
+    task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.task.seq_len,
+                                                                     eval_batches=params.task.eval_batches, name=model_type)
+    s = fit(task, params.engine, out, resume=params.resume, resume_from=params.resume_from or None,
+            extend_to=params.extend_to, progress=progress)
     if s is None: return None                                       # DDP ranks other than 0
+    path = out / "results" / f"training_results_{model_type}.json"
+    if not s["trained"] and path.exists(): return json.loads(path.read_text())   # nothing to do: the results stand
     res = lm_results(s, task) | {"model_type": model_type, "experiment": params.experiment, "data": data.meta,
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
-                                 "config": {"model": model_cfg.to_dict(), "train": params.engine_config().to_dict(),
-                                            "data": params.data_config().to_dict(), "params": params.to_dict()}}
-    write_json(out / "results" / f"training_results_{model_type}.json", res)
+                                 "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
+                                            "data": params.data.to_dict(), "params": params.to_dict()}}
+    write_json(path, res)
     plot_training_curves(res, out / "results" / f"training_curves_{model_type}.png",
                          title=f"exp8 {model_type}: {res['params'] / 1e6:.2f}M params, {data.meta['dataset']}")
     return res
@@ -256,7 +232,8 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
 def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     "Train `params.model_type` (or, with `compare`, both); returns its results (the comparison summary with `compare`)"
     from reasoning_nb.analysis.compare import compare_exp8
-    out, data = resolve_output_dir(params.output_dir), load_lm_data(params.data_config())
+    out = writable_dir(params.output_dir)                           # before any data or model is made
+    data = load_lm_data(params.data, progress=progress)
     if not params.compare: return _train_one(params, params.model_type, data, out, progress)
     runs = {t: _train_one(params, t, data, out, progress) for t in MODEL_TYPES}
     return None if runs["baseline"] is None else compare_exp8(out / "results")
@@ -270,33 +247,27 @@ def unigram_loss(train_ids, val_ids, vocab_size: int) -> float:
     return float(-logp[np.asarray(val_ids, dtype=np.int64)].mean())
 
 # %% ../nbs/19_train_lm.ipynb #c06e4865
-def _cli_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="rnb-train-exp8", description="Train the exp8 hybrid LM (works under torchrun)")
-    ap.add_argument("--config", metavar="FILE", help="a YAML recipe of settings (e.g. presets/exp8.yaml); flags override it")
+BOOL_WORDS = ("true", "false", "1", "0", "yes", "no", "on", "off")
+
+def resume_path(given: dict) -> dict:
+    "`--resume PATH`, the original script's spelling: resume from that checkpoint"
+    r = given.get("resume")
+    if isinstance(r, str) and r.strip().lower() not in BOOL_WORDS: return given | {"resume": True, "resume_from": r}
+    return given
+
+def cli_parser():
+    "`rnb-train-exp8`'s flags: every setting of `Exp8Params`, and `--no_progress`"
+    ap = param_parser(Exp8Params, "rnb-train-exp8", "Train the exp8 hybrid LM (works under torchrun)")
     ap.add_argument("--no_progress", "--no-progress", action="store_true", help="no progress bar")
-    docs = field_docs(Exp8Params)
-    for f in fields(Exp8Params):
-        names = [f"--{f.name}"] + ([f"--{f.name.replace('_', '-')}"] if "_" in f.name else [])
-        kw = dict(nargs="?", const="true") if f.type in ("bool", bool) or f.name == "resume" else {}
-        ap.add_argument(*names, dest=f.name, metavar=f.name.upper(), default=None, help=docs[f.name], **kw)
+    ap.add_argument("--extend-steps", "--extend_steps", dest="extend_to", metavar="INT", help="the original script's spelling of --extend_to")
     return ap
 
 def parse_exp8_args(argv: Optional[list[str]] = None) -> tuple[Exp8Params, bool]:
     "(settings, progress) from command-line arguments"
-    a = vars(_cli_parser().parse_args(argv))
-    given = {}
-    if a["config"]:
-        import yaml
-        p = Path(a["config"])
-        if not p.exists(): raise FileNotFoundError(f"--config {p}: no such file")
-        given = yaml.safe_load(p.read_text()) or {}
-        if not isinstance(given, dict): raise ConfigError(f"--config {p}: expected a mapping of settings, got {type(given).__name__}")
-    given |= {k: v for k, v in a.items() if v is not None and k not in ("config", "no_progress")}
-    r = given.get("resume")
-    if isinstance(r, str) and r.strip().lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-        given["resume"], given["resume_from"] = True, r                      # --resume PATH
-    return Exp8Params.from_dict(given), not a["no_progress"]
+    params, a = parse_params(Exp8Params, argv, cli_parser(), adjust=resume_path)
+    return params, not a.no_progress
 
+# %% ../nbs/19_train_lm.ipynb #a16737da
 def train_exp8(argv: Optional[list[str]] = None):
     "Train from command-line arguments; prints the headline figures as one JSON line"
     import json

@@ -234,11 +234,6 @@ class PuzzleTask(CarriedSlots, Task):
         mem = memory_step(self.model.memory, self.carry, out) if self.model.memory is not None else {}   # write after the step
         return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded} | mem, len(batch["inputs"])
 
-    def state_dict(self): return super().state_dict() | {"halting": self.halting.state_dict()}
-    def load_state_dict(self, d: dict):
-        super().load_state_dict({k: v for k, v in d.items() if k != "halting"})
-        self.halting.load_state_dict(d.get("halting", {}))
-
     def evaluate(self, model, rank, world_size):
         pos = np.arange(len(self.ev_rows))[rank::world_size]
         if model.memory is not None: model.memory.tally.zero_()

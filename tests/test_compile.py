@@ -10,6 +10,7 @@ from torch._dynamo.utils import counters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout without `pip install -e .`
 from reasoning_nb.models.act import ACTConfig
+from reasoning_nb.models.halting import make_halting
 from reasoning_nb.models.hybrid import HybridLM, HybridLMConfig
 from reasoning_nb.models.recursion import RecursionConfig
 from reasoning_nb.models.recursive_lm import RecursiveLM, RecursiveLMConfig, eval_steps
@@ -31,8 +32,8 @@ def baseline_round(m, x):
 
 def recursive_round(m, x):
     batch = {"inputs": x, "labels": x}
-    m.train(); carry, out = m(m.initial_carry(batch), batch)
-    m.supervision_loss(carry, out)[0].backward()
+    m.train(); loss = make_halting(m).step(m, m.initial_carry(batch), batch)[2]      # one supervision step, as the task runs it
+    loss.backward()
     eval_steps(m.eval(), x, x)
 
 @pytest.mark.parametrize("build, one_round", [(lambda: HybridLM(LM), baseline_round),

@@ -21,7 +21,7 @@ def gpu_image_env(tmp_path_factory):
 
 def run_check(env, out, *args):
     return subprocess.run(["bash", str(ROOT / "bench" / "gpu_check.sh"), "--device", "cpu", "--tiny", "--out", str(out), *args],
-                          env=env, capture_output=True, text=True, timeout=600)
+                          env=env, capture_output=True, text=True, timeout=1800)
 
 def test_blocked_packages_are_unimportable(gpu_image_env):
     "The environment really lacks them (else the end-to-end test below proves nothing)"

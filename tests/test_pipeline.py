@@ -70,17 +70,21 @@ def test_corrupted_and_mismatched_checkpoint(tmp_path):
     assert "CheckpointError" in msg and "corrupted or truncated" in msg
 
 def test_notebook_parameters_are_the_cli_settings():
-    "The notebook's parameters cell and Exp8Params (which rnb-train-exp8 is built from) declare the same names, types, defaults"
-    from dataclasses import fields
+    "The notebook's parameters cell is the flat view of Exp8Params (which rnb-train-exp8 is built from): names, types, defaults, help"
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import params_cells
     from reasoning_nb.train import Exp8Params
-    from reasoning_nb.config import field_docs
+    assert not [s for s in params_cells.stale_cells() if s[0] == NB], "stale parameters cell: run python tools/params_cells.py"
     nb = {k: v for k, v in pm.inspect_notebook(str(NB)).items() if not k.startswith("_")}
-    d = Exp8Params()
-    assert list(nb) == [f.name for f in fields(Exp8Params)]
-    for f in fields(Exp8Params):
-        assert eval(nb[f.name]["default"]) == getattr(d, f.name), f.name
-        assert nb[f.name]["inferred_type_name"].replace("typing.", "") == str(f.type).replace("typing.", ""), f.name
-        assert nb[f.name]["help"] == field_docs(Exp8Params)[f.name], f.name
+    names = Exp8Params.names()
+    assert list(nb) == list(names)
+    d = Exp8Params().flat()
+    for k, f in names.items():
+        assert eval(nb[k]["default"]) == d[k], k
+        assert nb[k]["inferred_type_name"].replace("typing.", "") == f.annotation, k
+        assert nb[k]["help"] == f.doc, k
+
 
 def test_experiment_and_steps_conflict(tmp_path):
     assert "steps 300 conflicts with experiment='extended'" in _error(tmp_path, experiment="extended", steps=300)

@@ -1,12 +1,15 @@
 """The results site (`make site`): built offline, then every page opened in headless Chromium (Debian's `chromium`).
 
-The browser part fails on console errors, failed or 4xx/5xx requests, images that do not load, internal links
-or #anchors that lead nowhere, notebook error outputs, math that MathJax could not typeset, and empty pages; it
-saves screenshots to outputs/site_screenshots/. Without Chromium (or Playwright) it is skipped with the reason;
+The browser part fails on console errors, requests that fail with a real error (refused, DNS, 4xx/5xx), resources
+that never load, images that do not load, internal links or #anchors that lead nowhere, notebook error outputs, math
+that MathJax could not typeset, and empty pages; it saves screenshots to outputs/site_screenshots/. It depends on no
+timing: each page is left only once it has settled (loaded, MathJax done, network idle), and a request the browser
+aborted (`net::ERR_ABORTED`, e.g. a worker or font still loading when the test moved on) counts only if the file it
+asked for cannot be fetched. Without Chromium (or Playwright) it is skipped with the reason;
 CI installs Chromium (.ci/run). The static part (no browser) checks the questions table, that every notebook,
 paper and exported function is on the site, and that no page loads anything from the network.
 """
-import functools, html, importlib, inspect, json, os, re, shutil, subprocess, sys, threading
+import functools, html, importlib, inspect, json, os, re, shutil, subprocess, sys, threading, urllib.error, urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlparse, unquote
@@ -30,7 +33,7 @@ def site():
     "Build the site as `make site` does (executed notebooks come from the cache when nothing changed)"
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "build", "--check"], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=1500)
+                       capture_output=True, text=True, timeout=3600)
     assert r.returncode == 0, f"make site failed:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}"
     return SITE
 
@@ -147,18 +150,40 @@ _PAGE_STATE = """() => {
 }"""
 
 
+SETTLE_MS = 600_000     # a bound, not a timing: a page that has not settled in 10 minutes is broken
+
+
+def settle(page):
+    "Wait until the page has loaded, MathJax (where present) is done and the network is idle"
+    page.wait_for_load_state("load", timeout=SETTLE_MS)
+    page.wait_for_function("() => !window.MathJax || window.mathjaxDone === true", timeout=SETTLE_MS)
+    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+
+
+def fetchable(url: str) -> bool:
+    "Can `url` be fetched (status < 400)? For requests the browser aborted: is the file there?"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r: return r.status < 400
+    except (urllib.error.URLError, OSError): return False
+
+
+def failed_request(url: str, failure: str, aborted: dict, problems: list, where: str):
+    "Record a failed request: an abort is checked later by fetching the file; any other failure is a problem"
+    if "ERR_ABORTED" in (failure or ""): aborted.setdefault(url, where)
+    else: problems.append(f"{where}: request failed: {url} ({failure})")
+
+
 def visit_all(base: str, page, site: Path) -> tuple[list[str], dict]:
     "Open every page of `site`; a list of problems (empty when the site is sound) and each page's state"
-    problems, states, cur = [], {}, {"url": ""}
+    problems, states, cur, aborted = [], {}, {"url": ""}, {}
     page.on("console", lambda m: m.type == "error" and problems.append(f"{cur['url']}: console error: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"{cur['url']}: page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"{cur['url']}: request failed: {r.url} ({r.failure})"))
+    page.on("requestfailed", lambda r: failed_request(r.url, r.failure, aborted, problems, cur["url"]))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"{cur['url']}: HTTP {r.status} for {r.url}"))
     for p in _pages(site):
         rel = p.relative_to(site).as_posix(); cur["url"] = rel
-        page.goto(base + rel, wait_until="load")
-        if page.evaluate("() => !!window.MathJax"):
-            page.wait_for_function("() => window.mathjaxDone === true", timeout=60_000)
+        page.goto(base + rel, wait_until="load", timeout=SETTLE_MS)
+        settle(page)
         s = page.evaluate(_PAGE_STATE); states[rel] = s
         if s["text"] < 80: problems.append(f"{rel}: empty page ({s['text']} characters)")
         for src in s["badImages"]: problems.append(f"{rel}: image does not load: {src}")
@@ -174,13 +199,34 @@ def visit_all(base: str, page, site: Path) -> tuple[list[str], dict]:
             if not (site / target).exists(): problems.append(f"{rel}: broken link {href}"); continue
             if u.fragment and target in states and unquote(u.fragment) not in states[target]["ids"]:
                 problems.append(f"{rel}: link {href}: no #{u.fragment} on {target}")
+    for url, where in aborted.items():           # aborted by the browser: a problem only if the file is not there
+        if not fetchable(url): problems.append(f"{where}: resource never loads: {url}")
     return problems, states
+
+
+def test_only_real_request_failures_count(tmp_path):
+    "An aborted request for a file that exists is no problem; one for a missing file, or a refused one, is"
+    (tmp_path / "here.js").write_text("1")
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}/"
+    try:
+        problems, aborted = [], {}
+        failed_request(base + "here.js", "net::ERR_ABORTED", aborted, problems, "a.html")
+        failed_request(base + "gone.woff", "net::ERR_ABORTED", aborted, problems, "b.html")
+        failed_request(base + "x.png", "net::ERR_CONNECTION_REFUSED", aborted, problems, "c.html")
+        assert problems == [f"c.html: request failed: {base}x.png (net::ERR_CONNECTION_REFUSED)"]
+        assert [u for u in aborted if not fetchable(u)] == [base + "gone.woff"]
+    finally: srv.shutdown()
 
 
 def test_every_page_in_chromium(browser_page, site):
     base, page = browser_page
     problems, states = visit_all(base, page, site)
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(dict.fromkeys(problems))
+    # the front page shows each answered question's figure (thumbnails that load: see badImages above)
+    with_fig = sum(1 for q in build_site.load_questions() if q.get("figure"))
+    assert with_fig >= 10 and states["index.html"]["images"] >= with_fig, states["index.html"]["images"]
     # math renders where the sources have it: every notebook whose markdown has $...$
     for nb in (ROOT / "nbs").glob("*.ipynb"):
         md = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "markdown")
@@ -192,8 +238,8 @@ def test_every_page_in_chromium(browser_page, site):
     assert with_plot and with_plot[-1][1], "no paper shows a figure"
     math_nb = max((k for k in states if k.startswith("nbs/")), key=lambda k: states[k]["math"])
     for name, rel in [("front_page", "index.html"), ("paper", with_plot[-1][2]), ("notebook_math", math_nb)]:
-        page.goto(base + rel, wait_until="load")
-        page.wait_for_function("() => !window.MathJax || window.mathjaxDone === true", timeout=60_000)
+        page.goto(base + rel, wait_until="load", timeout=SETTLE_MS)
+        settle(page)
         if name == "paper":       # scroll to the first figure so the screenshot shows it
             page.evaluate("() => document.querySelector('article img').scrollIntoView({block: 'center'})")
         page.wait_for_timeout(500)                   # the header's title transition after scrolling

@@ -34,6 +34,9 @@ if [ "$before" != "$(snap)" ]; then
 else
   echo "ok: notebooks clean and library exported"; npass=$((npass + 1))
 fi
+# generated parameters cells must match their settings classes (tools/params_cells.py)
+if python tools/params_cells.py --check; then echo "ok: parameters cells match their settings"; npass=$((npass + 1))
+else nfail=$((nfail + 1)); fi
 
 # 2. notebooks (cells flagged slow/gpu are skipped; run them with: nbdev-test --flags "slow gpu")
 nbs=$(ls nbs/*.ipynb | wc -l)

@@ -8,6 +8,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/hybrid_lm.html.md"""
 from __future__ import annotations
 import math
 from dataclasses import dataclass, field
+from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -29,19 +30,19 @@ class HybridLMConfig(Config):
     attn_heads: int = 12                   # attention heads (head size d_model / attn_heads)
     gdn_heads: int = 6                     # Gated DeltaNet heads
     gdn_head_dim: int = 128                # GDN key size per head
-    gdn_expand_v: float = 2.0              # GDN value size = expand_v * head_dim
+    gdn_expand_v: float = 2.0              # GDN value size over key size per head
     conv_size: int = 4                     # GDN short-conv width
-    mlp_hidden: int = 0                    # SwiGLU hidden size; 0 = 8/3 * d_model rounded up to a multiple of 64
+    mlp_hidden: int = 0                    # SwiGLU hidden size; 0: 8/3 d_model rounded up to a multiple of 64
     max_seq_len: int = 1024                # longest sequence (RoPE table)
     rope_theta: float = 10000.0            # RoPE base
     norm_eps: float = 1e-6                 # RMSNorm epsilon
-    tie_embeddings: bool = True            # share input embedding and output projection
-    embed_scale: bool = False              # embeddings drawn with std 1/sqrt(d_model) and multiplied by sqrt(d_model)
+    tie_embeddings: Optional[bool] = None  # share input embedding and output projection; None: the model's convention (HybridLM: yes)
+    embed_scale: Optional[bool] = None     # embeddings drawn with std 1/sqrt(d_model), times sqrt(d_model); None: the model's convention (HybridLM: no)
     init_std: float = 0.02                 # std of weight init (and of the embedding without embed_scale)
-    gdn_backend: str = "auto"              # see GDNConfig.backend
+    gdn_backend: str = "auto"              # GDN op: "auto" (FLA on CUDA, else chunked), "fla", "chunked" or "recurrent"
 
     def validate(self):
-        for k in ("vocab_size", "d_model", "n_layers", "attn_heads", "max_seq_len"):
+        for k in ("vocab_size", "d_model", "n_layers", "attn_heads", "max_seq_len", "gdn_heads", "gdn_head_dim"):
             check(getattr(self, k) > 0, k, f"must be > 0, got {getattr(self, k)}")
         bad = [i for i in self.attention_layers if not 0 <= i < self.n_layers]
         check(not bad, "attention_layers", f"indices {bad} out of range for n_layers={self.n_layers} (valid: 0..{self.n_layers - 1})")
@@ -156,7 +157,7 @@ class TokenIO(nn.Module):
         self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         nn.init.normal_(self.embed.weight, std=1 / self.scale if cfg.embed_scale else cfg.init_std)
         nn.init.normal_(self.lm_head.weight, std=cfg.init_std)
-        if cfg.tie_embeddings: self.lm_head.weight = self.embed.weight
+        if cfg.tie_embeddings is not False: self.lm_head.weight = self.embed.weight
     def embed_tokens(self, idx): return self.embed(idx) * self.scale
     def logits(self, h): return self.lm_head(h)
     def loss(self, h, targets):

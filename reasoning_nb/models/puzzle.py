@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 from ..config import Config, check
 from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
 from .act import ACTConfig, QHead, RecursiveReasoner
@@ -55,11 +56,12 @@ class PuzzleModelConfig(Config):
         return ReasonerNetConfig(d_model=self.d_model, n_layers=self.n_layers, arch=self.arch, n_heads=self.n_heads,
                                  seq_len=self.seq_len + self.puzzle_emb_len, expansion=self.expansion)
 
-    @property
-    def effective_act(self) -> ACTConfig:
-        "The halting settings the model runs with: the single-pass transformer takes one step and learns no halting"
-        if self.mode != "transformer" or self.deep_supervision: return self.act
-        return self.act.replace(halt_max_steps=1, act=False, q_continue=False, eval_halting="all", q_loss_weight=0.0, halting="bce")
+# %% ../../nbs/16_puzzle_model.ipynb #7750784c
+@patch(as_prop=True)
+def effective_act(self: PuzzleModelConfig) -> ACTConfig:
+    "The halting settings the model runs with: the single-pass transformer takes one step and learns no halting"
+    if self.mode != "transformer" or self.deep_supervision: return self.act
+    return self.act.replace(halt_max_steps=1, act=False, q_continue=False, eval_halting="all", q_loss_weight=0.0, halting="bce")
 
 # %% ../../nbs/16_puzzle_model.ipynb #16a6bb19
 class PuzzleEmbed(nn.Module):
@@ -78,6 +80,7 @@ class PuzzleEmbed(nn.Module):
             x = torch.cat([p, x.new_zeros(len(x), self.prefix_len - 1, self.d_model), x], 1)   # (B, P + T, D)
         return self.scale * x
 
+# %% ../../nbs/16_puzzle_model.ipynb #686ce679
 class PuzzleHead(nn.Module):
     "y: [B, P + T, D] -> logits [B, T, V] (prefix dropped)"
     def __init__(self, d_model: int, vocab_size: int, prefix_len: int = 0):
@@ -113,17 +116,23 @@ class PuzzleModel(RecursiveReasoner):
                          cfg.effective_act)
         self.cfg = cfg
 
-    @property
-    def memory(self) -> Optional[MemoryBank]: return getattr(self.core, "memory", None)
+# %% ../../nbs/16_puzzle_model.ipynb #2c9f9e5b
+@patch(as_prop=True)
+def memory(self: PuzzleModel) -> Optional[MemoryBank]: return getattr(self.core, "memory", None)
 
-    def forward(self, carry, batch):
-        "One supervision step; with memory, its reads tally hits against the slots' puzzle ids"
-        if self.memory is not None:
-            self.memory.reader_family = torch.where(carry.halted, batch["puzzle_ids"], carry.data["puzzle_ids"])
-        return super().forward(carry, batch)
+# %% ../../nbs/16_puzzle_model.ipynb #f90c6de6
+@patch
+def forward(self: PuzzleModel, carry, batch, halting=None):
+    "One supervision step (`halting` decides who halts); with memory, its reads tally hits against the slots' puzzle ids"
+    if self.memory is not None:
+        self.memory.reader_family = torch.where(carry.halted, batch["puzzle_ids"], carry.data["puzzle_ids"])
+    return RecursiveReasoner.forward(self, carry, batch, halting)
 
-    def puzzle_emb_parameters(self) -> dict:
-        "{name: parameter} of the puzzle-embedding table (empty without a prefix)"
-        return {} if self.embed.puzzles is None else {"embed.puzzles": self.embed.puzzles}
+# %% ../../nbs/16_puzzle_model.ipynb #6d11bea5
+@patch
+def puzzle_emb_parameters(self: PuzzleModel) -> dict:
+    "{name: parameter} of the puzzle-embedding table (empty without a prefix)"
+    return {} if self.embed.puzzles is None else {"embed.puzzles": self.embed.puzzles}
 
+# %% ../../nbs/16_puzzle_model.ipynb #d19f24d1
 def count_params(model: nn.Module) -> int: return sum(p.numel() for p in model.parameters())

@@ -4,6 +4,7 @@ and the recursive LM's supervision step and evaluation."""
 import math
 import pytest, torch
 from reasoning_nb.models.act import ACTConfig
+from reasoning_nb.models.halting import make_halting
 from reasoning_nb.models.hybrid import HybridLM, HybridLMConfig
 from reasoning_nb.models.recursion import RecursionConfig
 from reasoning_nb.models.recursive_lm import RecursiveLM, RecursiveLMConfig, eval_steps
@@ -35,9 +36,9 @@ def test_hybrid_lm_logits_and_grads():
 def test_exp8_training_steps_on_fla_match_chunked(tmp_path, monkeypatch):
     "run_exp8 (the pipeline notebook's and rnb-train-exp8's call): 'auto' is FLA under the interpreter, chunked without it"
     from reasoning_nb.train import Exp8Params, run_exp8
-    p = Exp8Params(d_model=48, n_layers=2, attention_layers=[1], attn_heads=4, gdn_heads=2, gdn_head_dim=16, seq_len=48,
-                   batch_size=2, max_chars=200_000, vocab_size=384, steps=4, warmup_steps=1, eval_interval=2, ckpt_interval=4,
-                   eval_batches=1, lr=1e-2, device="cpu")
+    p = Exp8Params.from_flat(dict(d_model=48, n_layers=2, attention_layers=[1], attn_heads=4, gdn_heads=2, gdn_head_dim=16,
+                                  seq_len=48, batch_size=2, max_chars=200_000, vocab_size=384, steps=4, warmup_steps=1,
+                                  eval_interval=2, ckpt_interval=4, eval_batches=1, lr=1e-2, device="cpu"))
     on_fla = run_exp8(p.replace(output_dir=str(tmp_path / "fla")), progress=False)
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     on_chunked = run_exp8(p.replace(output_dir=str(tmp_path / "chunked")), progress=False)
@@ -58,8 +59,7 @@ def test_recursive_lm_supervision_step_and_eval():
     batch = {"inputs": idx, "labels": torch.roll(idx, -1, 1)}
     out = {}
     for name, m in (("fla", fla), ("ref", ref)):
-        carry, o = m(m.initial_carry(batch), batch)
-        loss, met = m.supervision_loss(carry, o)
+        carry, o, loss, met = make_halting(m).step(m, m.initial_carry(batch), batch)   # one supervision step, as the task runs it
         loss.backward()
         out[name] = (loss, carry.y, eval_steps(m.eval(), idx, batch["labels"])[0])
     errs = {n: rel_l2_err(a, b) for n, a, b in zip(("loss", "y", "eval_logits"), out["fla"], out["ref"])}
