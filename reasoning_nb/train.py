@@ -7,7 +7,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_lm.html.md"""
 
 # %% ../nbs/19_train_lm.ipynb #0b8bfd81
 from __future__ import annotations
-import json, math, sys
+import json, math, os, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -29,9 +29,9 @@ from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
 
 # %% auto #0
-__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORDS', 'LMTask', 'RecursiveLMTask', 'LMTaskConfig',
-           'Exp8Params', 'pad_vocab', 'lm_results', 'run_exp8', 'unigram_loss', 'resume_path', 'cli_parser',
-           'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
+__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORDS', 'LMTask', 'compile_blocks', 'RecursiveLMTask',
+           'LMTaskConfig', 'Exp8Params', 'pad_vocab', 'model_header', 'lm_results', 'run_exp8', 'unigram_loss',
+           'resume_path', 'cli_parser', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
 class LMTask(Task):
@@ -78,13 +78,18 @@ def evaluate(self: LMTask, model, rank, world_size):
 @patch
 def summarize(self: LMTask, parts): return {"val_loss": sum(p["loss"] for p in parts) / sum(p["n"] for p in parts)}
 
+# %% ../nbs/19_train_lm.ipynb #1afe4ff9
+def compile_blocks(net: torch.nn.Module, **compile_kwargs) -> torch.nn.Module:
+    "Compile, in place, each block's norms, SwiGLU and attention (not its GDN layer); kwargs go to `Module.compile`"
+    for b in [m for m in net.modules() if isinstance(m, Block)]:
+        for part in (b.norm1, b.norm2, b.mlp) + (() if isinstance(b.mixer, GatedDeltaNet) else (b.mixer,)): part.compile(**compile_kwargs)
+    return net
+
 # %% ../nbs/19_train_lm.ipynb #128ca1a8
 @patch
 def compile(self: LMTask, net):
-    "Compile the pieces around the token mixers (norms, SwiGLU, attention); the FLA kernels stay outside"
-    for b in [m for m in net.modules() if isinstance(m, Block)]:
-        for part in (b.norm1, b.norm2, b.mlp) + (() if isinstance(b.mixer, GatedDeltaNet) else (b.mixer,)): part.compile()
-    return net
+    "Compile the pieces around the token mixers (norms, SwiGLU, attention) in place; the FLA kernels stay outside"
+    return compile_blocks(net)
 
 # %% ../nbs/19_train_lm.ipynb #2d1375cc
 class RecursiveLMTask(CarriedSlots, LMTask):
@@ -189,6 +194,12 @@ def validate(self: Exp8Params):
 # %% ../nbs/19_train_lm.ipynb #279c540f
 def pad_vocab(n: int, multiple: int = 64) -> int: return multiple * math.ceil(n / multiple)
 
+# %% ../nbs/19_train_lm.ipynb #d463df62
+def model_header(model_type: str, model_cfg) -> str:
+    "One line: the model and its parameter count, with and without the embedding (built on the meta device: no memory)"
+    with torch.device("meta"): m = (HybridLM if model_type == "baseline" else RecursiveLM)(model_cfg)
+    return f"exp8 {model_type}: {m.num_params() / 1e6:.2f}M parameters ({m.num_params(non_embedding=True) / 1e6:.2f}M without the embedding)"
+
 # %% ../nbs/19_train_lm.ipynb #bcf2085e
 def lm_results(s: dict, task: LMTask) -> dict:
     "The exp8 results dict of an engine summary `s` (curves in tokens and FLOPs, ACT statistics, throughput)"
@@ -217,6 +228,7 @@ def lm_results(s: dict, task: LMTask) -> dict:
 # %% ../nbs/19_train_lm.ipynb #7b0aa1f7
 def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: bool = True) -> Optional[dict]:
     model_cfg = params.model_config(model_type, pad_vocab(data.tokenizer.vocab_size))
+    if int(os.environ.get("RANK", "0")) == 0: print(model_header(model_type, model_cfg), flush=True)   # DDP: rank 0 only
     task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.task.seq_len,
                                                                      eval_batches=params.task.eval_batches, name=model_type)
     s = fit(task, params.engine, out, resume=params.resume, resume_from=params.resume_from or None,
@@ -224,7 +236,8 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
     if s is None: return None                                       # DDP ranks other than 0
     path = out / "results" / f"training_results_{model_type}.json"
     if not s["trained"] and path.exists(): return json.loads(path.read_text())   # nothing to do: the results stand
-    res = lm_results(s, task) | {"model_type": model_type, "experiment": params.experiment, "data": data.meta,
+    res = lm_results(s, task) | {"baselines": {"unigram": unigram_loss(data.train, data.val, data.tokenizer.vocab_size)},
+                                 "model_type": model_type, "experiment": params.experiment, "data": data.meta,
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
                                  "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
                                             "data": params.data.to_dict(), "params": params.to_dict()}}
