@@ -33,6 +33,7 @@ memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_
 memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
 importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
+lsh-table-salt|reasoning_nb/models/memory.py|mult = torch.tensor([pow(48271, l + 2, 2147483647) for l in range(L)], device=codes.device)|mult = 2654435761 + 2 * torch.arange(L, device=codes.device)|tests/test_memory.py -k different_orders
 gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch.baddbmm(S * dn.detach(), Kn, Un)|tests/test_gdn_ops.py
 gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
 gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind

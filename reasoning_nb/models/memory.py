@@ -125,7 +125,8 @@ def lsh_index(codes, filled):
     "codes: [N, L] -> (sorted codes [L, N], slot order [L, N]); empty slots get code -1; a bucket in a fixed per-table shuffle"
     N, L = codes.shape
     i = torch.arange(N, device=codes.device)
-    salt = (i[None] * (2654435761 + 2 * torch.arange(L, device=codes.device))[:, None]) % 2147483647   # (L, N) hash of the slot
+    mult = torch.tensor([pow(48271, l + 2, 2147483647) for l in range(L)], device=codes.device)   # a Lehmer multiplier per table
+    salt = ((i[None] + 1) * mult[:, None]) % 2147483647                            # (L, N): a bucket in its own order per table
     key = (codes.masked_fill(~filled[:, None], -1).T.contiguous() << 31) + salt                   # sort by code, then by the salt
     sk, order = torch.sort(key, dim=1)
     return (sk >> 31).contiguous(), order.contiguous()
