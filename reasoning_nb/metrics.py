@@ -11,7 +11,7 @@ from pathlib import Path
 from .checkpoint import atomic_write
 
 # %% auto #0
-__all__ = ['jsonl_rows', 'read_jsonl', 'write_json', 'restore_jsonl', 'MetricsLog', 'plot_training_curves']
+__all__ = ['jsonl_rows', 'read_jsonl', 'write_json', 'restore_jsonl', 'MetricsLog', 'curve_series', 'plot_training_curves']
 
 # %% ../nbs/04_metrics.ipynb #5d09b065
 def jsonl_rows(path):
@@ -65,16 +65,23 @@ class MetricsLog:
     def __enter__(self): return self
     def __exit__(self, *a): self.close()
 
+# %% ../nbs/04_metrics.ipynb #8658ce5d
+def curve_series(results: dict, x: str = "step") -> list[tuple[str, list, list, str]]:
+    "(label, xs, ys, matplotlib style) of each line of the training-curves plot: train, val, then each baseline"
+    tr, va = results.get("train_curve", []), results.get("val_curve", [])
+    out = [(lab, [r[x] for r in rs], [r["loss"] for r in rs], st) for lab, rs, st in (("train", tr, "-"), ("val", va, "o-")) if rs]
+    span = [r[x] for r in tr + va] or [0]
+    return out + [(f"{k} baseline", [min(span), max(span)], [v, v], "--") for k, v in results.get("baselines", {}).items()]
+
 # %% ../nbs/04_metrics.ipynb #2a3231e2
 def plot_training_curves(results: dict, path, title: str | None = None):
-    "Plot `results['train_curve']` / `results['val_curve']` (lists of {step, loss, time}) to `path` (PNG)"
+    "Plot the train / val curves of `results` (lists of {step, loss, time}) and its baselines to `path` (PNG)"
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    tr, va = results.get("train_curve", []), results.get("val_curve", [])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, x in zip(axes, ("step", "time")):
-        if tr: ax.plot([r[x] for r in tr], [r["loss"] for r in tr], label="train", alpha=0.6)
-        if va: ax.plot([r[x] for r in va], [r["loss"] for r in va], "o-", label="val")
+        for label, xs, ys, style in curve_series(results, x):
+            ax.plot(xs, ys, style, label=label, **({"alpha": 0.6} if label == "train" else {"color": "grey"} if style == "--" else {}))
         ax.set_xlabel("step" if x == "step" else "wall time (s)"); ax.set_ylabel("cross-entropy (nats/token)")
         ax.grid(alpha=0.3); ax.legend()
     fig.suptitle(title or results.get("name", "training curves"))

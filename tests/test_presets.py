@@ -35,3 +35,15 @@ def test_sudoku_presets_build_the_published_sizes(name, n):
                             puzzle_emb_len=p["puzzle_emb_len"], n_puzzles=1, vocab_size=11, seq_len=81,
                             recursion=RecursionConfig(H_cycles=p["H_cycles"], L_cycles=p["L_cycles"]))
     assert round(count_params(PuzzleModel(cfg)) / 1e6, 2) == n
+
+def test_exp8_preset_builds_what_its_comment_says():
+    "presets/exp8.yaml with the GPT-2 vocabulary (50,257, padded to 50,304): 147.4M parameters, not the published ~302M"
+    from reasoning_nb.train import Exp8Params, model_header, pad_vocab
+    text = (ROOT / "presets" / "exp8.yaml").read_text()
+    flat = yaml.safe_load(text)
+    p = Exp8Params.from_flat(flat)
+    assert model_header("baseline", p.model_config("baseline", pad_vocab(50257))) == \
+        "exp8 baseline: 147.40M parameters (108.76M without the embedding)"
+    assert "147.4M parameters (108.8M without the embedding)" in text and "~302M" in text
+    big = Exp8Params.from_flat({**flat, "gdn_head_dim": 256, "tie_embeddings": False}).model_config("baseline", pad_vocab(50257))
+    assert model_header("baseline", big).startswith("exp8 baseline: 233.34M") and "233.3M" in text

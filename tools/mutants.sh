@@ -3,9 +3,12 @@
 # against it, and print whether they caught it (the tests must FAIL on the mutant). Nothing in the checkout changes.
 #   bash tools/mutants.sh            # every mutant (about 10 minutes on 2 cores)
 #   bash tools/mutants.sh rng-restore ckpt-id-check
+# Mutants guarded by the FLA tier (tests/fla_tier) run it as tools/test_fla.sh does: TRITON_INTERPRET=1 and the packages of
+# RNB_FLA_SITE (default .fla-site, from make fla-setup) on PYTHONPATH.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$PWD/.venv/bin/python}
+FLA_SITE=${RNB_FLA_SITE:-.fla-site}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # name | file | text to replace | replacement | pytest arguments
@@ -30,6 +33,14 @@ memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_
 memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
 importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
+lsh-table-salt|reasoning_nb/models/memory.py|mult = torch.tensor([pow(48271, l + 2, 2147483647) for l in range(L)], device=codes.device)|mult = 2654435761 + 2 * torch.arange(L, device=codes.device)|tests/test_memory.py -k different_orders
+gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch.baddbmm(S * dn.detach(), Kn, Un)|tests/test_gdn_ops.py
+gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
+gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind
+fla-names|reasoning_nb/models/gdn.py|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False); self.gate_proj = self.g_proj|tests/test_gdn_layer.py
+fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla_tier/test_fla_layer.py
+fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla_tier/test_fla_op.py -k auto or mixed
+compile-graph-break|reasoning_nb/models/hybrid.py|xf = x.float()|xf = x.float(); torch._dynamo.graph_break()|tests/test_compile.py -k breaks
 ema-eval|reasoning_nb/engine.py|    with run.ema.swapped() if run.ema else nullcontext():|    with nullcontext():|tests/test_engine.py
 ddp-grad-scale|reasoning_nb/engine.py|(run.scaler.scale(loss) if run.scaler else loss).backward()|(run.scaler.scale(loss) if run.scaler else loss * run.d.world_size).backward()|tests/test_ddp.py -k match_one
 divergence-check|reasoning_nb/engine.py|if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)|if False: check_finite(run)|tests/test_reliability.py -k divergence
@@ -53,6 +64,13 @@ mcnemar-one-sided|reasoning_nb/stats.py|binomtest(only_a, only_a + only_b, 0.5).
 wilson-width|reasoning_nb/stats.py|z * z / (4 * n * n)|z * z / (4 * n)|tests/test_stats.py -k wilson
 phase1a-tracker|reasoning_nb/phase1a.py|    for K, s in sorted(joint.items()): tracker.log(|    for K, s in sorted({}.items()): tracker.log(|tests/test_soft_prompt.py -k mirrored
 auroc-unpaired|reasoning_nb/stats.py|roc_auc_score(y[i], b[i]) - roc_auc_score(y[i], a[i])|roc_auc_score(y[i], b[i]) - roc_auc_score(y[(i + 1) % len(y)], a[(i + 1) % len(y)])|tests/test_stats.py -k paired
+arc-flip-v|reasoning_nb/puzzles/arc_dsl.py|"v": g[::-1], "d"|"v": g[:, ::-1], "d"|tests/test_arc_dsl.py -k dihedral
+arc-coarse-equivalence|reasoning_nb/puzzles/arc_search.py|if t == "grid": return (v.shape, v.tobytes())|if t == "grid": return (v.shape,)|tests/test_arc_dsl.py -k pruning or composition
+arc-colour-map-unchecked|reasoning_nb/puzzles/arc_learn.py|if lut.setdefault(a, b) != b: return None|lut[a] = b|tests/test_arc_dsl.py -k learned
+arc-solved-if-consistent|reasoning_nb/puzzles/arc_search.py|solved=bool(picks) and all(right)|solved=bool(picks)|tests/test_arc_dsl.py -k pass_at_2
+arc-pass-at-1|reasoning_nb/puzzles/arc_search.py|for p in picks) for i, (_, y) in enumerate(task.test)]|for p in picks[:1]) for i, (_, y) in enumerate(task.test)]|tests/test_arc_dsl.py -k pass_at_2
+arc-depth-of-consistent|reasoning_nb/puzzles/arc_search.py|count("depth", [r for r in rows if r["solved"]])|count("depth")|tests/test_arc_dsl.py -k pass_at_2
+arc-logic-or|reasoning_nb/puzzles/arc_dsl.py|"or": np.logical_or,|"or": np.logical_and,|tests/test_arc_dsl.py -k recheck
 EOF
 )
 
@@ -74,7 +92,14 @@ PYEOF
   then printf '%-18s %-40s %s\n' "$name" "$tests" "NOT APPLIED (the code changed: update tools/mutants.sh)"; continue; fi
   read -r -a targs <<< "${tests%% -k *}"
   kexpr=""; [[ "$tests" == *" -k "* ]] && kexpr="${tests#* -k }"
-  (cd "$work/repo" && OMP_NUM_THREADS=1 PYTHONPATH="$work/repo" timeout 900 "$PY" -m pytest -q -x -p no:cacheprovider \
+  envs=(OMP_NUM_THREADS=1 PYTHONPATH="$work/repo")
+  if [[ "${targs[0]}" == tests/fla_tier* ]]; then
+    if [ ! -f "$FLA_SITE/.installed" ]; then
+      printf '%-18s %-40s %s\n' "$name" "$tests" "NOT RUN (the FLA tier's packages: make fla-setup)"; continue
+    fi
+    envs=(OMP_NUM_THREADS=1 TRITON_INTERPRET=1 PYTHONPATH="$(cd "$FLA_SITE" && pwd):$work/repo")
+  fi
+  (cd "$work/repo" && env "${envs[@]}" timeout 900 "$PY" -m pytest -q -x -p no:cacheprovider \
       "${targs[@]}" ${kexpr:+-k "$kexpr"} > "$work/$name.log" 2>&1); rc=$?
   if [ $rc -eq 1 ]; then result="caught"; caught=$((caught + 1))
   elif [ $rc -eq 0 ]; then result="MISSED (tests passed on the mutant)"
