@@ -55,6 +55,7 @@ def test_questions_file_and_table():
 def test_bad_questions_file_is_refused(tmp_path):
     good = (ROOT / "papers" / "questions.yml").read_text()
     bad = tmp_path / "q.yml"
+    (tmp_path / "figures").symlink_to(ROOT / "papers" / "figures")  # the figures the questions point at
     bad.write_text(good.replace("status: open", "status: maybe", 1))
     with pytest.raises(SystemExit, match=r"question \d+: status must be one of"): build_site.load_questions(bad)
     bad.write_text(re.sub(r'headline: "[^"]*", ', "", good, count=1))

@@ -64,8 +64,9 @@ def questions_table(qs: list[dict], prefix: str = "", papers: Path = ROOT / "pap
     for i, q in enumerate(qs, 1):
         fname = q["paper"].split("#")[0]
         link = f"[{fname}]({prefix}{q['paper']})" if (papers / fname).exists() else f"`{fname}` (not written yet)"
-        fig = (f'<a href="{prefix}{q["paper"].replace(".md", ".html" if prefix else ".md", 1)}"><img src="{prefix}{q["figure"]}" '
-               f'alt="figure of question {i}" width="180"></a>') if q.get("figure") else ""
+        # a markdown link around an <img>: mkdocs turns the .md target into its page, GitHub follows it as it is
+        fig = (f'[<img src="{prefix}{q["figure"]}" alt="figure of question {i}" width="180">]({prefix}{q["paper"]})'
+               if q.get("figure") else "")
         rows.append(f"| {i} | {cell(q['question'])} | {q['status']} | {cell(q['headline'])} | {fig} | {link} |")
     return "\n".join(rows)
 

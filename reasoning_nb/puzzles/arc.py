@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Literal, Optional, Sequence
 import numpy as np
-from fastcore.basics import patch
+from ..torch_utils import patch
 from tqdm.auto import tqdm
 from ..config import Config, check, cli_main
 from ..checkpoint import atomic_write

@@ -15,7 +15,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 import numpy as np
-from fastcore.basics import patch
+from ..torch_utils import patch
 from tqdm.auto import tqdm
 from ..config import Config, check, cli_main
 from ..checkpoint import atomic_write
