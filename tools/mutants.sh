@@ -48,6 +48,11 @@ finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): re
 tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None|tests/test_tracker.py -k tensorboard
 resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
 user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
+decode-conv-stale|reasoning_nb/models/gdn.py|state[name] = full[:, full.shape[1] - prev.shape[1]:]|state[name] = prev|tests/test_generate.py -k hybrid_cached
+decode-state-lost|reasoning_nb/models/gdn.py|if state is not None: state["S"] = S|pass|tests/test_generate.py -k hybrid_cached
+decode-kv-offset|reasoning_nb/models/hybrid.py|t0 = cache["k"].shape[2] if cache else 0|t0 = cache["k"].shape[2] + 1 if cache else 0|tests/test_generate.py -k hybrid_cached
+decode-prefill-mask|reasoning_nb/models/hybrid.py|.tril(t0) if self.causal|.tril(t0 + 1) if self.causal|tests/test_generate.py -k prefill_in_pieces
+decode-q-positions|reasoning_nb/models/generate.py|return tuple(q[:, -y.shape[1]:] for q|return tuple(q[:, :y.shape[1]] for q|tests/test_generate.py -k recursive_cached
 EOF
 )
 

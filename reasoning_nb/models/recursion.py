@@ -13,6 +13,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from ..torch_utils import patch
 from ..config import Config, check
 from .hybrid import SwiGLU, RoPEAttention
 
@@ -78,18 +79,13 @@ class RecursiveCore(nn.Module):
         "y, z: [B, T, D], every position set to y_init / z_init (broadcast views)"
         return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
 
+    decode_cache = None                       # while decoding (`15a_generate`): gives each network call its cache slot
     noise_std, noise_gen = 0.0, None          # test-time noise on z at every outer cycle: set by `recursion_noise`
 
-    def read(self, z):
-        "The latent's once-per-outer-cycle hook: the memory read, then the test-time noise (both off by default)"
-        if self.memory is not None: z = self.memory(z)
-        if self.noise_std: z = z + self.noise_std * torch.randn(z.shape, generator=self.noise_gen, device=z.device).to(z.dtype)
-        return z
-
     def _outer_cycle(self, x, y, z):
-        for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
+        for _ in range(self.cfg.L_cycles): z = self.net_call(self.L_net, z + y + x)
         z = self.read(z)
-        return self.H(y + z), z
+        return self.net_call(self.H, y + z), z
 
     def _trm(self, x, y, z):
         with torch.no_grad():
@@ -100,14 +96,28 @@ class RecursiveCore(nn.Module):
         n_outer, n_inner = self.cfg.H_cycles, self.cfg.L_cycles
         with torch.no_grad():
             for h in range(n_outer):
-                for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.L_net(z + y + x)
-                if h < n_outer - 1: z = self.read(z); y = self.H_net(y + z)
-        z = self.read(self.L_net(z + y + x))      # the one-step gradient: final z update ...
-        return self.H_net(y + z), z               # ... and final y update
+                for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.net_call(self.L_net, z + y + x)
+                if h < n_outer - 1: z = self.read(z); y = self.net_call(self.H_net, y + z)
+        z = self.read(self.net_call(self.L_net, z + y + x))      # the one-step gradient: final z update ...
+        return self.net_call(self.H_net, y + z), z               # ... and final y update
 
     def forward(self, x, y, z):
         "x, y, z: [B, T, D] -> (y, z) after one supervision step"
         return self._hrm(x, y, z) if self.cfg.mode == "hrm" else self._trm(x, y, z)
+
+# %% ../../nbs/13_recursion.ipynb #c0044738
+@patch
+def net_call(self: RecursiveCore, net, h):
+    "net(h), h: [B, T, D]; while decoding, on the next slot of the decode cache (the calls come in a fixed order)"
+    return net(h) if self.decode_cache is None else net(h, self.decode_cache.next_slot())
+
+# %% ../../nbs/13_recursion.ipynb #8c5c3c8a
+@patch
+def read(self: RecursiveCore, z):
+    "The latent's once-per-outer-cycle hook: the memory read, then the test-time noise (both off by default)"
+    if self.memory is not None: z = self.memory(z)
+    if self.noise_std: z = z + self.noise_std * torch.randn(z.shape, generator=self.noise_gen, device=z.device).to(z.dtype)
+    return z
 
 # %% ../../nbs/13_recursion.ipynb #b69ee5c3
 def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
