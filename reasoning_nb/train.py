@@ -17,7 +17,7 @@ from .torch_utils import patch
 from .config import Config, ConfigError, check, cli_main
 from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit
-from .torch_utils import versions, git_commit, writable_dir
+from .torch_utils import versions, git_commit, writable_dir, resolve_output_dir
 from .metrics import write_json, plot_training_curves
 from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
@@ -146,6 +146,7 @@ class Exp8Params(Params):
     resume_from: str = ""              # with resume: a checkpoint to start from, e.g. .../checkpoints_baseline/best_model.pt
     extend_to: int = 0                 # with resume: extend the run to this many steps in all (the original --extend-steps)
     output_dir: str = "outputs/exp8"   # relative paths are taken from the project root
+    export_hf: str = ""                # after training: write best_model (+ tokenizer) here as a from_pretrained folder (compare: one per model)
     task: LMTaskConfig = field(default_factory=LMTaskConfig)                    # sequence length, validation batches
     lm: HybridLMConfig = field(default_factory=lambda: HybridLMConfig(**CPU_LM))  # the hybrid stack, CPU-sized
     recursive: RecursiveLMConfig = field(default_factory=lambda: RecursiveLMConfig(  # the recursive mode (its stack: `lm`)
@@ -224,6 +225,10 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
                                  "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
                                             "data": params.data.to_dict(), "params": params.to_dict()}}
+    if params.export_hf:                                            # `AutoModelForCausalLM.from_pretrained` reads it (19a_hf)
+        from reasoning_nb.hf import export_pretrained
+        dest = resolve_output_dir(params.export_hf) / (model_type if params.compare else "")
+        res["export_hf"] = str(export_pretrained(out / f"checkpoints_{model_type}" / "best_model", dest, data.tokenizer))
     write_json(path, res)
     plot_training_curves(res, out / "results" / f"training_curves_{model_type}.png",
                          title=f"exp8 {model_type}: {res['params'] / 1e6:.2f}M params, {data.meta['dataset']}")

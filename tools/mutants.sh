@@ -53,6 +53,7 @@ decode-state-lost|reasoning_nb/models/gdn.py|if state is not None: state["S"] = 
 decode-kv-offset|reasoning_nb/models/hybrid.py|t0 = cache["k"].shape[2] if cache else 0|t0 = cache["k"].shape[2] + 1 if cache else 0|tests/test_generate.py -k hybrid_cached
 decode-prefill-mask|reasoning_nb/models/hybrid.py|.tril(t0) if self.causal|.tril(t0 + 1) if self.causal|tests/test_generate.py -k prefill_in_pieces
 decode-q-positions|reasoning_nb/models/generate.py|return tuple(q[:, -y.shape[1]:] for q|return tuple(q[:, :y.shape[1]] for q|tests/test_generate.py -k recursive_cached
+hf-rope-tables|reasoning_nb/hf.py|with torch.no_grad(): module.cos.copy_(cos); module.sin.copy_(sin)|pass|tests/test_hf.py -k baseline
 EOF
 )
 

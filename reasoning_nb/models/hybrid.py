@@ -95,7 +95,7 @@ class RoPEAttention(nn.Module):
     "Multi-head attention with RoPE, causal or bidirectional. x: [B, T, d] -> [B, T, d]"
     def __init__(self, d_model: int, n_heads: int, max_seq_len: int, theta: float, causal: bool = True):
         super().__init__()
-        self.n_heads, self.head_dim, self.causal = n_heads, d_model // n_heads, causal
+        self.n_heads, self.head_dim, self.causal, self.theta = n_heads, d_model // n_heads, causal, theta
         self.qkv = nn.Linear(d_model, 3 * d_model, bias=False)
         self.o_proj = nn.Linear(d_model, d_model, bias=False)
         cos, sin = rope_tables(max_seq_len, self.head_dim, theta)
