@@ -37,7 +37,7 @@ gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch
 gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
 gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind
 fla-names|reasoning_nb/models/gdn.py|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False); self.gate_proj = self.g_proj|tests/test_gdn_layer.py
-fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla_tier/test_fla_layer.py
+fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.conv("q", q, state), self.conv("k", k, state), self.conv("v", v, state)|q, k, v = self.conv("k", q, state), self.conv("q", k, state), self.conv("v", v, state)|tests/fla_tier/test_fla_layer.py
 fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla_tier/test_fla_op.py -k auto or mixed
 compile-graph-break|reasoning_nb/models/hybrid.py|xf = x.float()|xf = x.float(); torch._dynamo.graph_break()|tests/test_compile.py -k breaks
 ema-eval|reasoning_nb/engine.py|    with run.ema.swapped() if run.ema else nullcontext():|    with nullcontext():|tests/test_engine.py
