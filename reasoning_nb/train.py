@@ -225,7 +225,7 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
                                  "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
                                             "data": params.data.to_dict(), "params": params.to_dict()}}
-    if params.export_hf:                                            # `AutoModelForCausalLM.from_pretrained` reads it (19a_hf)
+    if params.export_hf:                                            # `AutoModelForCausalLM.from_pretrained` reads it (19c_hf)
         from reasoning_nb.hf import export_pretrained
         dest = resolve_output_dir(params.export_hf) / (model_type if params.compare else "")
         res["export_hf"] = str(export_pretrained(out / f"checkpoints_{model_type}" / "best_model", dest, data.tokenizer))
