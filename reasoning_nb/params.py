@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Optional, get_type_hints
 from .config import Config, ConfigError, check, field_docs
+from .torch_utils import patch
 
 # %% auto #0
 __all__ = ['PARAMS_MARK', 'Flat', 'config_tree', 'is_derived', 'flat_names', 'suggest', 'to_paths', 'nest', 'flat_message',
@@ -32,6 +33,7 @@ class Flat(NamedTuple):
 # %% ../nbs/00a_params.ipynb #e8e63626
 def _is_config(tp) -> bool: return isinstance(tp, type) and issubclass(tp, Config)
 
+# %% ../nbs/00a_params.ipynb #bffc75e8
 def config_tree(cls, obj=None, prefix: tuple = ()) -> list[Flat]:
     "Every leaf of config class `cls` (defaults from `obj`, else from `cls()`), depth first"
     obj = cls() if obj is None else obj
@@ -45,6 +47,7 @@ def config_tree(cls, obj=None, prefix: tuple = ()) -> list[Flat]:
 # %% ../nbs/00a_params.ipynb #74d62a77
 def is_derived(dotted: str, derived: tuple) -> bool: return any(dotted == d or dotted.startswith(d + ".") for d in derived)
 
+# %% ../nbs/00a_params.ipynb #ec36c3a1
 def flat_names(cls, derived: tuple = ()) -> dict[str, Flat]:
     "Flat name -> `Flat` for every leaf of `cls` not in `derived` (dotted paths or branches); a shared name is an error"
     out = {}
@@ -62,6 +65,7 @@ def suggest(name: str, known) -> str:
     close = difflib.get_close_matches(name, list(known), n=3)
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
+# %% ../nbs/00a_params.ipynb #e2816920
 def to_paths(values: dict, names: dict[str, Flat], where: str = "setting") -> dict:
     "Dotted path -> value for flat `values` (keys: flat names or dotted paths)"
     by_path = {f.dotted: f for f in names.values()}
@@ -72,6 +76,7 @@ def to_paths(values: dict, names: dict[str, Flat], where: str = "setting") -> di
         out[f.dotted] = v
     return out
 
+# %% ../nbs/00a_params.ipynb #f1a2cf6a
 def nest(paths: dict) -> dict:
     "The nested dict of dotted-path values"
     out = {}
@@ -97,32 +102,38 @@ class Params(Config):
     @classmethod
     def names(cls) -> dict[str, Flat]: return _names(cls)
 
-    @classmethod
-    def from_flat(cls, values: dict):
-        "Build from flat names (or dotted paths); every other leaf keeps the pipeline's default"
-        names = cls.names()
-        paths = copy.deepcopy(_defaults(cls)) | to_paths(values, names)
-        try: return cls.from_dict(nest(paths))
-        except ConfigError as e: raise ConfigError(flat_message(str(e), names)) from None
-
-    def flat(self) -> dict:
-        "Flat name -> value"
-        return {k: functools.reduce(getattr, f.path, self) for k, f in self.names().items()}
-
+# %% ../nbs/00a_params.ipynb #b2f4b8e0
 @functools.cache
 def _names(cls) -> dict[str, Flat]: return flat_names(cls, cls.derived)
 
+# %% ../nbs/00a_params.ipynb #2bd3855e
 @functools.cache
 def _defaults(cls) -> dict: return {f.dotted: f.default for f in config_tree(cls)}
 
-# %% ../nbs/00a_params.ipynb #cf3e09cf
-PARAMS_MARK = "# parameters: generated from {cls} by tools/params_cells.py; edit the configs, not this cell"
+# %% ../nbs/00a_params.ipynb #b852ce0c
+@patch(cls_method=True)
+def from_flat(cls: Params, values: dict):
+    "Build from flat names (or dotted paths); every other leaf keeps the pipeline's default"
+    names = cls.names()
+    paths = copy.deepcopy(_defaults(cls)) | to_paths(values, names)
+    try: return cls.from_dict(nest(paths))
+    except ConfigError as e: raise ConfigError(flat_message(str(e), names)) from None
 
+# %% ../nbs/00a_params.ipynb #cbaf3a2d
+@patch
+def flat(self: Params) -> dict:
+    "Flat name -> value"
+    return {k: functools.reduce(getattr, f.path, self) for k, f in self.names().items()}
+
+# %% ../nbs/00a_params.ipynb #cf3e09cf
 def param_line(name: str, f: Flat, width: int = 40) -> str:
     "`name: annotation = default  # comment` (papermill's form); a comment with an '=' is refused"
     check("=" not in f.doc, f.dotted, f"comment {f.doc!r} has an '=', which papermill cannot parse: reword it")
     decl = f"{name}: {f.annotation} = {f.default!r}"
-    return f"{decl:<{width}}# {f.doc}" if f.doc else decl
+    return (decl.ljust(width) if len(decl) < width else decl + "  ") + f"# {f.doc}" if f.doc else decl
+
+# %% ../nbs/00a_params.ipynb #4cd9ca8f
+PARAMS_MARK = "# parameters: generated from {cls} by tools/params_cells.py; edit the configs, not this cell"
 
 def params_cell(cls) -> str:
     "The source of the `parameters` cell of a notebook whose settings are `cls`: one typed line per setting, by branch"
@@ -140,6 +151,7 @@ class ParamParser(argparse.ArgumentParser):
     def __init__(self, *a, **kw): super().__init__(*a, allow_abbrev=False, **kw)
     def error(self, message): raise ConfigError(message)
 
+# %% ../nbs/00a_params.ipynb #b37947fa
 def param_parser(cls, prog: str, description: str = "") -> ParamParser:
     "Flags for every flat setting of `cls`, plus `--config FILE` (repeatable)"
     ap = ParamParser(prog=prog, description=description)

@@ -49,7 +49,7 @@ npass=$((npass + nbs - nbfail)); nfail=$((nfail + nbfail))
 
 # 3. pytest
 echo "== pytest"
-python -m pytest -q -ra --junit-xml="$log/junit.xml" "$@"; prc=$?
+python -m pytest -q -ra --durations=25 --junit-xml="$log/junit.xml" "$@"; prc=$?
 count_junit "$log/junit.xml" $prc
 
 # 4. the FLA tier
