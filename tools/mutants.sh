@@ -60,6 +60,13 @@ warmup-fraction|reasoning_nb/train_steering.py|warmup = max(1, math.floor(self.w
 sp-adamw|reasoning_nb/models/soft_prompt.py|betas=(optim.beta1, optim.beta2)|betas=(0.9, 0.9)|tests/test_soft_prompt.py -k adamw
 run-key-dtype|reasoning_nb/phase1a.py|what = [self.lm.model, self.lm.lm_dtype, stage,|what = [self.lm.model, stage,|tests/test_soft_prompt.py -k resume
 models-import|reasoning_nb/models/soft_prompt.py|from ..pairs import QAPair|from ..pairs import QAPair; from ..puzzles.sudoku import generate_sudoku|tests/test_frozen_lm.py -k import_no
+arc-flip-v|reasoning_nb/puzzles/arc_dsl.py|"v": g[::-1], "d"|"v": g[:, ::-1], "d"|tests/test_arc_dsl.py -k dihedral
+arc-coarse-equivalence|reasoning_nb/puzzles/arc_search.py|if t == "grid": return (v.shape, v.tobytes())|if t == "grid": return (v.shape,)|tests/test_arc_dsl.py -k pruning or composition
+arc-colour-map-unchecked|reasoning_nb/puzzles/arc_learn.py|if lut.setdefault(a, b) != b: return None|lut[a] = b|tests/test_arc_dsl.py -k learned
+arc-solved-if-consistent|reasoning_nb/puzzles/arc_search.py|solved=bool(picks) and all(right)|solved=bool(picks)|tests/test_arc_dsl.py -k pass_at_2
+arc-pass-at-1|reasoning_nb/puzzles/arc_search.py|for p in picks) for i, (_, y) in enumerate(task.test)]|for p in picks[:1]) for i, (_, y) in enumerate(task.test)]|tests/test_arc_dsl.py -k pass_at_2
+arc-depth-of-consistent|reasoning_nb/puzzles/arc_search.py|count("depth", [r for r in rows if r["solved"]])|count("depth")|tests/test_arc_dsl.py -k pass_at_2
+arc-logic-or|reasoning_nb/puzzles/arc_dsl.py|"or": np.logical_or,|"or": np.logical_and,|tests/test_arc_dsl.py -k recheck
 decode-conv-stale|reasoning_nb/models/gdn.py|state[name] = full[:, full.shape[1] - prev.shape[1]:]|state[name] = prev|tests/test_generate.py -k hybrid_cached
 decode-state-lost|reasoning_nb/models/gdn.py|if state is not None: state["S"] = S|pass|tests/test_generate.py -k hybrid_cached
 decode-kv-offset|reasoning_nb/models/hybrid.py|t0 = cache["k"].shape[2] if cache else 0|t0 = cache["k"].shape[2] + 1 if cache else 0|tests/test_generate.py -k hybrid_cached
