@@ -55,7 +55,8 @@ def bench(a) -> dict:
         return time.perf_counter() - t
 
     for i, p in enumerate(probs):
-        ids = tok(chat_prompt(tok, p.question), return_tensors="pt", add_special_tokens=False).input_ids.to(dev)
+        text = chat_prompt(tok, p.question) if tok.chat_template else p.question    # the tiny test LM has no template
+        ids = tok(text, return_tensors="pt", add_special_tokens=False).input_ids.to(dev)
         for arm in (("plain", "steered") if i % 2 == 0 else ("steered", "plain")):
             dt = gen(ids, arm == "steered")
             if i >= a.warmup: secs[arm] += dt

@@ -1,6 +1,8 @@
 """One GPU check for a rare GPU loan: notebook `#| gpu` cells, FLA's gated delta rule kernel in bf16 and fp32 against the
-fp32 reference, GDN layer bf16 accuracy, exp8 and long-context LM throughput, the chunked LM loss and the TRM Sudoku
-training step, in about 8 minutes on one H100/H200.
+fp32 reference, GDN layer bf16 accuracy, exp8 and long-context LM throughput, the chunked LM loss, the TRM Sudoku
+training step, steering's generation overhead (bench/bench_steering.py) and Phase-1a batched vs per-pair soft-prompt
+optimisation (bench/bench_soft_prompt.py) on a frozen LM in bf16 (`--frozen_lm`), in about 8 minutes on one H100/H200
+(before the two frozen-LM items, whose time on a GPU is not yet measured).
 
 It needs only what the GPU image has (PyTorch, numpy) plus the carried FLA/tilelang wheels: no nbdev, papermill,
 datasets or fastcore (a stand-in for `fastcore.test` is put on the notebook scripts' path when fastcore is missing).
@@ -307,6 +309,21 @@ def trm_step(a, dev) -> dict:
                 params_M=sum(p.numel() for p in model.parameters()) / 1e6)
 
 # ---------------------------------------------------------------------------------------------------------------
+# (e) frozen-LM pipelines: steering's generation overhead, Phase 1a batched against per-pair (issue 18 s5)
+# ---------------------------------------------------------------------------------------------------------------
+def steering_overhead(a, dev) -> dict:
+    "Greedy tokens/s with and without the steering hook (bench/bench_steering.py; goal < 3 % slower, seed 001 asks < 10 %)"
+    import bench_steering
+    size = ["--model", "tiny", "--prompts", "2", "--new_tokens", "4"] if a.tiny else ["--model", a.frozen_lm, "--prompts", "10", "--new_tokens", "128"]
+    return bench_steering.bench(bench_steering.parse([*size, "--device", str(dev), "--lm_dtype", "bfloat16" if dev.type == "cuda" else "float32"]))
+
+def phase1a_batching(a, dev) -> dict:
+    "Soft-prompt optimisation, all pairs x restarts in one batch against a per-pair loop (bench/bench_soft_prompt.py)"
+    import bench_soft_prompt
+    size = ["--model", "tiny", "--pairs", "2", "--restarts", "2", "--steps", "2"] if a.tiny else ["--model", a.frozen_lm, "--pairs", "32", "--restarts", "5", "--steps", "10"]
+    return bench_soft_prompt.bench(bench_soft_prompt.parse([*size, "--device", str(dev), "--lm_dtype", "bfloat16" if dev.type == "cuda" else "float32"]))
+
+# ---------------------------------------------------------------------------------------------------------------
 def run_item(results: dict, key: str, fn, *args):
     "Run one item; record its result, or its error, under results[key] (a list when key ends in [])"
     t = time.perf_counter()
@@ -343,6 +360,12 @@ def table(results: dict) -> str:
              f"rel err loss {f(r.get('loss_rel_err'), '.1e')} dh {f(r.get('dh_rel_err'), '.1e')} dw {f(r.get('dw_rel_err'), '.1e')}")
     r = results.get("trm", {})
     L.append(f"TRM Sudoku MLP-t B={r.get('B')}: step {f(r.get('step_s'), '.3f')} s, peak {f(r.get('peak_mem_GiB'), '.1f')} GiB")
+    r = results.get("steering", {})
+    L.append(f"steering ({r.get('model')}, {r.get('lm_dtype')}): {f(r.get('tokens_per_s_plain'), '.1f')} vs {f(r.get('tokens_per_s_steered'), '.1f')} "
+             f"tokens/s plain vs steered, overhead {f(r.get('overhead_pct'), '.1f')} %")
+    r = results.get("phase1a", {})
+    L.append(f"phase 1a ({r.get('model')}, {r.get('lm_dtype')}): batched {f(r.get('batched_pairs_per_min'), '.1f')} vs per-pair "
+             f"{f(r.get('loop_pairs_per_min'), '.1f')} pairs/min, x{f(r.get('speedup'), '.1f')}, max |c diff| {f(r.get('max_abs_c_diff'), '.1e')}")
     return "\n".join(L)
 
 def parse(argv=None):
@@ -356,7 +379,9 @@ def parse(argv=None):
     ap.add_argument("--peak_tflops", type=float, default=None, help="override the device's dense bf16 peak for MFU")
     ap.add_argument("--nb_timeout", type=int, default=240, help="seconds per notebook script")
     ap.add_argument("--nb_dir", default=str(ROOT / "nbs"), help="where the notebooks with `#| gpu` cells are")
-    ap.add_argument("--skip", default="", help="comma-separated items to skip: notebooks,fla_op,gdn_layer,lm,lm_loss,trm")
+    ap.add_argument("--frozen_lm", default="smollm2", help="the steering and Phase-1a items' LM: smollm2 (the offline GGUF; needs "
+                    "the gguf package, which the GPU image lacks: carry its wheel) or a local HF folder")
+    ap.add_argument("--skip", default="", help="comma-separated items to skip: notebooks,fla_op,gdn_layer,lm,lm_loss,trm,steering,phase1a")
     a = ap.parse_args(argv)
     a.steps = a.steps or (2 if a.tiny else 10); a.warmup = a.warmup if a.warmup is not None else (1 if a.tiny else 3)
     return a
@@ -382,6 +407,8 @@ def main(argv=None) -> int:
             for v in ("hybrid", "attention"): run_item(results, "lm[]", lm_throughput, a, dev, v, B, T)
     if "lm_loss" not in skip: run_item(results, "lm_loss", lm_loss_check, a, dev)
     if "trm" not in skip: run_item(results, "trm", trm_step, a, dev)
+    if "steering" not in skip: run_item(results, "steering", steering_overhead, a, dev)
+    if "phase1a" not in skip: run_item(results, "phase1a", phase1a_batching, a, dev)
     results["meta"]["wall_s"] = time.perf_counter() - t0
     results["errors"] = errors(results)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)

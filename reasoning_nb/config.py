@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from pydantic import TypeAdapter, ValidationError
-from fastcore.basics import patch
+from .torch_utils import patch
 
 # %% auto #0
 __all__ = ['ConfigError', 'loosen', 'describe', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']

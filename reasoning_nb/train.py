@@ -17,7 +17,7 @@ from .torch_utils import patch
 from .config import Config, ConfigError, check, cli_main
 from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit
-from .torch_utils import versions, git_commit, writable_dir
+from .torch_utils import versions, git_commit, writable_dir, resolve_output_dir
 from .metrics import write_json, plot_training_curves
 from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
@@ -30,7 +30,7 @@ from .ops.gdn import gdn_backend
 
 # %% auto #0
 __all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORDS', 'LMTask', 'compile_blocks', 'RecursiveLMTask',
-           'LMTaskConfig', 'Exp8Params', 'pad_vocab', 'model_header', 'lm_results', 'run_exp8', 'unigram_loss',
+           'LMTaskConfig', 'Exp8Params', 'pad_vocab', 'model_header', 'lm_results', 'unigram_loss', 'run_exp8',
            'resume_path', 'cli_parser', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
@@ -162,6 +162,7 @@ class Exp8Params(Params):
     resume_from: str = ""              # with resume: a checkpoint to start from, e.g. .../checkpoints_baseline/best_model.pt
     extend_to: int = 0                 # with resume: extend the run to this many steps in all (the original --extend-steps)
     output_dir: str = "outputs/exp8"   # relative paths are taken from the project root
+    export_hf: str = ""                # after training: write best_model (+ tokenizer) here as a from_pretrained folder (compare: one per model)
     task: LMTaskConfig = field(default_factory=LMTaskConfig)                    # sequence length, validation batches
     lm: HybridLMConfig = field(default_factory=lambda: HybridLMConfig(**CPU_LM))  # the hybrid stack, CPU-sized
     recursive: RecursiveLMConfig = field(default_factory=lambda: RecursiveLMConfig(  # the recursive mode (its stack: `lm`)
@@ -225,6 +226,14 @@ def lm_results(s: dict, task: LMTask) -> dict:
         res["act_stats"] = {k: sum(r[k] for r in tail if r[k] is not None) / max(1, sum(r[k] is not None for r in tail)) for k in keys}
     return res
 
+# %% ../nbs/19_train_lm.ipynb #bb22dda0
+def unigram_loss(train_ids, val_ids, vocab_size: int) -> float:
+    "Validation cross-entropy (nats/token) of the add-one unigram model of `train_ids`"
+    import numpy as np
+    counts = np.bincount(np.asarray(train_ids, dtype=np.int64), minlength=vocab_size) + 1.0
+    logp = np.log(counts / counts.sum())
+    return float(-logp[np.asarray(val_ids, dtype=np.int64)].mean())
+
 # %% ../nbs/19_train_lm.ipynb #7b0aa1f7
 def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: bool = True) -> Optional[dict]:
     model_cfg = params.model_config(model_type, pad_vocab(data.tokenizer.vocab_size))
@@ -241,6 +250,10 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
                                  "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
                                             "data": params.data.to_dict(), "params": params.to_dict()}}
+    if params.export_hf:                                            # `AutoModelForCausalLM.from_pretrained` reads it (19c_hf)
+        from reasoning_nb.hf import export_pretrained
+        dest = resolve_output_dir(params.export_hf) / (model_type if params.compare else "")
+        res["export_hf"] = str(export_pretrained(out / f"checkpoints_{model_type}" / "best_model", dest, data.tokenizer))
     write_json(path, res)
     plot_training_curves(res, out / "results" / f"training_curves_{model_type}.png",
                          title=f"exp8 {model_type}: {res['params'] / 1e6:.2f}M params, {data.meta['dataset']}")
@@ -255,14 +268,6 @@ def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     if not params.compare: return _train_one(params, params.model_type, data, out, progress)
     runs = {t: _train_one(params, t, data, out, progress) for t in MODEL_TYPES}
     return None if runs["baseline"] is None else compare_exp8(out / "results")
-
-# %% ../nbs/19_train_lm.ipynb #bb22dda0
-def unigram_loss(train_ids, val_ids, vocab_size: int) -> float:
-    "Validation cross-entropy (nats/token) of the add-one unigram model of `train_ids`"
-    import numpy as np
-    counts = np.bincount(np.asarray(train_ids, dtype=np.int64), minlength=vocab_size) + 1.0
-    logp = np.log(counts / counts.sum())
-    return float(-logp[np.asarray(val_ids, dtype=np.int64)].mean())
 
 # %% ../nbs/19_train_lm.ipynb #c06e4865
 BOOL_WORDS = ("true", "false", "1", "0", "yes", "no", "on", "off")

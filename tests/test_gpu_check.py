@@ -61,7 +61,10 @@ def test_tiny_cpu_run_writes_every_section(tiny_run):
     for k in ("chunked_ms", "reference_ms", "loss_rel_err", "dh_rel_err", "dw_rel_err"): assert finite(ll[k]), (k, ll)
     assert max(ll["loss_rel_err"], ll["dh_rel_err"], ll["dw_rel_err"]) < 2e-2
     assert finite(res["trm"]["step_s"]) and res["trm"]["step_s"] > 0 and finite(res["trm"]["puzzles_per_s"])
-    assert "TRM Sudoku MLP-t" in r.stdout and "wrote" in r.stdout                  # the table is printed
+    st, pa = res["steering"], res["phase1a"]                                     # the frozen-LM pipelines (issue 18 s5)
+    assert finite(st["tokens_per_s_plain"]) and finite(st["tokens_per_s_steered"]) and finite(st["overhead_pct"]), st
+    assert finite(pa["batched_pairs_per_min"]) and finite(pa["loop_pairs_per_min"]) and pa["max_abs_c_diff"] < 1e-4, pa
+    assert "TRM Sudoku MLP-t" in r.stdout and "steering (tiny" in r.stdout and "wrote" in r.stdout   # the table is printed
 
 def test_gpu_cell_syntax_error_shows_on_cpu(gpu_image_env, tmp_path):
     "A `#| gpu` cell that does not compile fails the CPU form, although the cell cannot run there"

@@ -38,7 +38,7 @@ gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch
 gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
 gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind
 fla-names|reasoning_nb/models/gdn.py|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False); self.gate_proj = self.g_proj|tests/test_gdn_layer.py
-fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla_tier/test_fla_layer.py
+fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.conv("q", q, state), self.conv("k", k, state), self.conv("v", v, state)|q, k, v = self.conv("k", q, state), self.conv("q", k, state), self.conv("v", v, state)|tests/fla_tier/test_fla_layer.py
 fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla_tier/test_fla_op.py -k auto or mixed
 compile-graph-break|reasoning_nb/models/hybrid.py|xf = x.float()|xf = x.float(); torch._dynamo.graph_break()|tests/test_compile.py -k breaks
 ema-eval|reasoning_nb/engine.py|    with run.ema.swapped() if run.ema else nullcontext():|    with nullcontext():|tests/test_engine.py
@@ -71,6 +71,13 @@ arc-solved-if-consistent|reasoning_nb/puzzles/arc_search.py|solved=bool(picks) a
 arc-pass-at-1|reasoning_nb/puzzles/arc_search.py|for p in picks) for i, (_, y) in enumerate(task.test)]|for p in picks[:1]) for i, (_, y) in enumerate(task.test)]|tests/test_arc_dsl.py -k pass_at_2
 arc-depth-of-consistent|reasoning_nb/puzzles/arc_search.py|count("depth", [r for r in rows if r["solved"]])|count("depth")|tests/test_arc_dsl.py -k pass_at_2
 arc-logic-or|reasoning_nb/puzzles/arc_dsl.py|"or": np.logical_or,|"or": np.logical_and,|tests/test_arc_dsl.py -k recheck
+decode-conv-stale|reasoning_nb/models/gdn.py|state[name] = full[:, full.shape[1] - prev.shape[1]:]|state[name] = prev|tests/test_generate.py -k hybrid_cached
+decode-state-lost|reasoning_nb/models/gdn.py|if state is not None: state["S"] = S|pass|tests/test_generate.py -k hybrid_cached
+decode-kv-offset|reasoning_nb/models/hybrid.py|t0 = cache["k"].shape[2] if cache else 0|t0 = cache["k"].shape[2] + 1 if cache else 0|tests/test_generate.py -k hybrid_cached
+decode-prefill-mask|reasoning_nb/models/hybrid.py|.tril(t0) if self.causal|.tril(t0 + 1) if self.causal|tests/test_generate.py -k prefill_in_pieces
+decode-q-positions|reasoning_nb/models/generate.py|return tuple(q[:, -y.shape[1]:] for q|return tuple(q[:, :y.shape[1]] for q|tests/test_generate.py -k recursive_cached
+hf-rope-tables|reasoning_nb/hf.py|with torch.no_grad(): module.cos.copy_(cos); module.sin.copy_(sin)|pass|tests/test_hf.py -k baseline
+gpu-check-steering|bench/gpu_check.py|    if "steering" not in skip: run_item(results, "steering", steering_overhead, a, dev)|    pass|tests/test_gpu_check.py -k every_section
 EOF
 )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from ..torch_utils import patch
 from ..config import Config, check
 from ..ops.gdn import gated_delta_rule, gdn_backend
 
@@ -45,8 +46,10 @@ class ShortConv(nn.Conv1d):
     "Causal depthwise conv over time followed by SiLU; `weight`: [C, 1, width] as FLA's ShortConvolution. x: [B, T, C] -> [B, T, C]"
     def __init__(self, channels: int, width: int):
         super().__init__(channels, channels, width, groups=channels, bias=False)
-    def forward(self, x):
-        x = F.pad(x.transpose(1, 2), (self.kernel_size[0] - 1, 0))          # (B, C, T + width - 1)
+    def forward(self, x, pad: bool = True):
+        "pad=False: x already starts with the width - 1 inputs before the first output position"
+        x = x.transpose(1, 2)                                                # (B, C, T)
+        if pad: x = F.pad(x, (self.kernel_size[0] - 1, 0))                 # (B, C, T + width - 1)
         return F.silu(super().forward(x).transpose(1, 2))
 
 class GatedRMSNorm(nn.Module):
@@ -78,11 +81,12 @@ class GatedDeltaNet(nn.Module):
 
     def backend(self, x) -> str: return gdn_backend(x.device, self.cfg.backend, dtype=x.dtype)
 
-    def forward(self, x):
+    def forward(self, x, state: dict | None = None):
+        "x: [B, T, d_model]; `state` ({} at a sequence's start) carries conv tails and S across calls, updated in place"
         B, T, _ = x.shape
         H, K, V = self.cfg.num_heads, self.cfg.head_dim, self.cfg.value_dim
         q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
-        if self.cfg.conv_size: q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)
+        if self.cfg.conv_size: q, k, v = self.conv("q", q, state), self.conv("k", k, state), self.conv("v", v, state)
         else: q, k, v = F.silu(q), F.silu(k), F.silu(v)
         dt, gt = v.dtype, torch.promote_types(x.dtype, torch.float32)     # op inputs in the projections' dtype, gates in >= fp32
         q = F.normalize(q.view(B, T, H, K), dim=-1).to(dt)                 # (B, T, H, K); CUDA autocast returns fp32 here
@@ -90,6 +94,20 @@ class GatedDeltaNet(nn.Module):
         v = v.view(B, T, H, V)                                             # (B, T, H, V)
         beta = torch.sigmoid(self.b_proj(x).to(gt)).to(dt)                 # (B, T, H)
         g = -self.A_log.to(gt).exp() * F.softplus(self.a_proj(x).to(gt) + self.dt_bias.to(gt))  # (B, T, H), stays >= fp32
-        o, _ = gated_delta_rule(q, k, v, g, beta, backend=self.cfg.backend)
+        backend = "recurrent" if state is not None and T == 1 else self.cfg.backend   # decoding: one recurrent step
+        o, S = gated_delta_rule(q, k, v, g, beta, initial_state=None if state is None else state.get("S"),
+                                output_final_state=state is not None, backend=backend)
+        if state is not None: state["S"] = S                              # (B, H, K, V), float32
         o = self.o_norm(o, self.g_proj(x).view(B, T, H, V))
         return self.o_proj(o.reshape(B, T, H * V))
+
+# %% ../../nbs/11_gdn_layer.ipynb #250ae66e
+@patch
+def conv(self: GatedDeltaNet, name: str, x, state: dict | None = None):
+    "Short conv `name` ('q', 'k' or 'v') of x: [B, T, C]; continues from (and updates) state[name]: [B, width - 1, C]"
+    conv = getattr(self, f"{name}_conv1d")
+    if state is None: return conv(x)
+    prev = state.get(name, x.new_zeros(x.shape[0], conv.kernel_size[0] - 1, x.shape[-1]))
+    full = torch.cat([prev, x], 1)                                     # (B, width - 1 + T, C)
+    state[name] = full[:, full.shape[1] - prev.shape[1]:]
+    return conv(full, pad=False)

@@ -77,6 +77,7 @@ class RMSNorm(nn.Module):
         xf = x.float()
         return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight.float()).to(x.dtype)
 
+# %% ../../nbs/12_hybrid_lm.ipynb #60a005cf
 def rope_tables(seq_len: int, dim: int, theta: float, device=None):
     "cos, sin: [seq_len, dim/2]"
     inv = 1.0 / theta ** (torch.arange(0, dim, 2, device=device, dtype=torch.float32) / dim)
@@ -89,24 +90,33 @@ def apply_rope(x, cos, sin):
     cos, sin = cos[: x.shape[-2]], sin[: x.shape[-2]]
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).to(x.dtype)
 
+# %% ../../nbs/12_hybrid_lm.ipynb #79958f0f
 class RoPEAttention(nn.Module):
     "Multi-head attention with RoPE, causal or bidirectional. x: [B, T, d] -> [B, T, d]"
     def __init__(self, d_model: int, n_heads: int, max_seq_len: int, theta: float, causal: bool = True):
         super().__init__()
-        self.n_heads, self.head_dim, self.causal = n_heads, d_model // n_heads, causal
+        self.n_heads, self.head_dim, self.causal, self.theta = n_heads, d_model // n_heads, causal, theta
         self.qkv = nn.Linear(d_model, 3 * d_model, bias=False)
         self.o_proj = nn.Linear(d_model, d_model, bias=False)
         cos, sin = rope_tables(max_seq_len, self.head_dim, theta)
         self.register_buffer("cos", cos, persistent=False); self.register_buffer("sin", sin, persistent=False)
 
-    def forward(self, x):
+    def forward(self, x, cache: dict | None = None):
+        "`cache` ({} at a sequence's start): the keys and values of earlier calls [B, H, t0, Dh], extended in place"
         B, T, d = x.shape
-        if T > self.cos.shape[0]: raise ValueError(f"sequence length {T} exceeds max_seq_len={self.cos.shape[0]}")
+        t0 = cache["k"].shape[2] if cache else 0                                                # position of x's first token
+        if t0 + T > self.cos.shape[0]: raise ValueError(f"sequence length {t0 + T} exceeds max_seq_len={self.cos.shape[0]}")
         q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, Dh)
-        q, k = apply_rope(q, self.cos, self.sin), apply_rope(k, self.cos, self.sin)
-        o = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)                     # (B, H, T, Dh)
+        cos, sin = self.cos[t0:t0 + T], self.sin[t0:t0 + T]
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if cache is not None:
+            if t0: k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)        # (B, H, t0 + T, Dh)
+            cache["k"], cache["v"] = k, v
+        mask = torch.ones(T, t0 + T, dtype=torch.bool, device=x.device).tril(t0) if self.causal and t0 and T > 1 else None
+        o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=self.causal and not t0)  # (B, H, T, Dh)
         return self.o_proj(o.transpose(1, 2).reshape(B, T, d))
 
+# %% ../../nbs/12_hybrid_lm.ipynb #42353bef
 class SwiGLU(nn.Module):
     "MLP: down(silu(gate(x)) * up(x))"
     def __init__(self, d_model: int, hidden: int):
@@ -127,8 +137,9 @@ class Block(nn.Module):
         self.mixer = (RoPEAttention(cfg.d_model, cfg.attn_heads, cfg.max_seq_len, cfg.rope_theta) if kind == "attn"
                       else GatedDeltaNet(cfg.gdn_config()))
         self.mlp = SwiGLU(cfg.d_model, cfg.ffn_hidden)
-    def forward(self, x):
-        x = x + self.mixer(self.norm1(x))
+    def forward(self, x, cache: dict | None = None):
+        "`cache`: the mixer's decode state (a GDN layer's conv tails and S, an attention layer's keys and values)"
+        x = x + self.mixer(self.norm1(x), cache)
         return x + self.mlp(self.norm2(x))
 
 # %% ../../nbs/12_hybrid_lm.ipynb #86c00095
@@ -143,8 +154,9 @@ class HybridBackbone(nn.Module):
             if isinstance(self.get_submodule(n.rsplit(".", 1)[0]), nn.Linear):
                 out_proj = n.endswith(("o_proj.weight", "down.weight"))
                 nn.init.normal_(p, std=cfg.init_std / (math.sqrt(2 * cfg.n_layers) if out_proj else 1))
-    def forward(self, h):
-        for b in self.blocks: h = b(h)
+    def forward(self, h, cache: list[dict] | None = None):
+        "`cache`: one dict per block (`[{}] * n` of fresh dicts at a sequence's start), carried across calls"
+        for i, b in enumerate(self.blocks): h = b(h, None if cache is None else cache[i])
         return self.norm(h)
 
 # %% ../../nbs/12_hybrid_lm.ipynb #9c443ae9

@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastcore.basics import patch
+from ..torch_utils import patch
 from ..config import Config, check
 from .hybrid import SwiGLU, RoPEAttention
 
@@ -96,7 +96,14 @@ class RecursiveCore(nn.Module):
         self.register_buffer("y_init", trunc_normal_(torch.empty(d_model)))
         self.register_buffer("z_init", trunc_normal_(torch.empty(d_model)))
 
+    decode_cache = None                       # while decoding (`15a_generate`): gives each network call its cache slot
     noise_std, noise_gen = 0.0, None          # test-time noise on z at every outer cycle: set by `recursion_noise`
+
+# %% ../../nbs/13_recursion.ipynb #7ebe6a1c
+@patch
+def net_call(self: RecursiveCore, net, h):
+    "net(h), h: [B, T, D]; while decoding, on the next slot of the decode cache (the calls come in a fixed order)"
+    return net(h) if self.decode_cache is None else net(h, self.decode_cache.next_slot())
 
 # %% ../../nbs/13_recursion.ipynb #a42d5ae9
 @patch(as_prop=True)
@@ -121,9 +128,9 @@ def read(self: RecursiveCore, z):
 # %% ../../nbs/13_recursion.ipynb #5e585b0f
 @patch
 def _outer_cycle(self: RecursiveCore, x, y, z):
-    for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
+    for _ in range(self.cfg.L_cycles): z = self.net_call(self.L_net, z + y + x)
     z = self.read(z)
-    return self.H(y + z), z
+    return self.net_call(self.H, y + z), z
 
 # %% ../../nbs/13_recursion.ipynb #6ae298a3
 @patch
@@ -138,10 +145,10 @@ def _hrm(self: RecursiveCore, x, y, z):
     n_outer, n_inner = self.cfg.H_cycles, self.cfg.L_cycles
     with torch.no_grad():
         for h in range(n_outer):
-            for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.L_net(z + y + x)
-            if h < n_outer - 1: z = self.read(z); y = self.H_net(y + z)
-    z = self.read(self.L_net(z + y + x))      # the one-step gradient: final z update ...
-    return self.H_net(y + z), z               # ... and final y update
+            for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.net_call(self.L_net, z + y + x)
+            if h < n_outer - 1: z = self.read(z); y = self.net_call(self.H_net, y + z)
+    z = self.read(self.net_call(self.L_net, z + y + x))      # the one-step gradient: final z update ...
+    return self.net_call(self.H_net, y + z), z               # ... and final y update
 
 # %% ../../nbs/13_recursion.ipynb #c9e58d35
 @patch
