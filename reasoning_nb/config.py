@@ -99,13 +99,15 @@ class Config:
         return [f"{k}: {a.get(k, '<absent>')!r} != {b.get(k, '<absent>')!r}"
                 for k in sorted(set(a) | set(b)) if a.get(k, '<absent>') != b.get(k, '<absent>')]
 
-# %% ../nbs/00_config.ipynb #35ec45e9
+# %% ../nbs/00_config.ipynb #3cb51c2e
 def field_docs(cls) -> dict[str, str]:
-    "Field name -> its trailing `# comment` in the class source ('' where none)"
+    "Field name -> its trailing `# comment` in the source of the nearest class (in the MRO) that has one ('' where none)"
     import inspect, re
-    try: src = inspect.getsource(cls)
-    except (OSError, TypeError): return {f.name: "" for f in fields(cls)}
-    docs = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+)\s*:[^#\n]*#(.*)$", src, re.M)}
+    docs = {}
+    for k in reversed(cls.__mro__):
+        try: src = inspect.getsource(k)
+        except (OSError, TypeError): continue
+        docs |= {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+)\s*:[^#\n]*#(.*)$", src, re.M)}
     return {f.name: docs.get(f.name, "") for f in fields(cls)}
 
 def cli_main(prog: str, main, argv=None):
