@@ -43,7 +43,7 @@ RUNNER = textwrap.dedent("""
                                                                           rnd_weight=0.1, novelty_weight=0.1))
         mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=1, L_cycles=1),
                                  act=act, vocab_size=tr.vocab_size, seq_len=tr.seq_len,
-                                 memory=MemoryConfig(capacity=16, key_dim=8, value_dim=8, n_heads=2, write_threshold=0.0,
+                                 memory=MemoryConfig(memory_slots=16, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0,
                                                      replacement="importance") if kind == "maze_memory" else None)
         task = PuzzleTask(mcfg, tr, te, task="maze", cfg=PuzzleTrainConfig(eval_size=8))
         cfg = EngineConfig(steps=12, batch_size=8, eval_interval=3, ckpt_interval=7, ema=True, ema_decay=0.5, device="cpu",
