@@ -6,19 +6,36 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/checkpoint.html.md"""
 
 # %% ../nbs/03_checkpoint.ipynb #142c7a42
 from __future__ import annotations
-import json, os, tempfile, uuid, warnings
+import errno, json, os, shutil, tempfile, uuid, warnings
 from pathlib import Path
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_model, save_model
 
 # %% auto #0
-__all__ = ['CheckpointError', 'atomic_write', 'ckpt_paths', 'save_checkpoint', 'config_diff', 'load_checkpoint']
+__all__ = ['CheckpointError', 'disk_full', 'atomic_write', 'ckpt_paths', 'save_checkpoint', 'config_diff', 'load_checkpoint']
 
 # %% ../nbs/03_checkpoint.ipynb #56ddbe61
 class CheckpointError(RuntimeError):
     "A checkpoint is missing, corrupted, inconsistent or from a different config"
 
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m
+
+def _user_mode(path):
+    "Give `path` the mode a plain `open` would (0666 less the umask; `mkstemp` makes it 0600)"
+    os.chmod(path, 0o666 & ~_umask())
+
+# %% ../nbs/03_checkpoint.ipynb #ef27a41d
+def disk_full(path, e: BaseException):
+    "A one-sentence `CheckpointError` if the failed write of `path` ran out of disk space (else None: raise `e` itself)"
+    path = Path(path)
+    try: free = shutil.disk_usage(path.parent).free
+    except OSError: free = None
+    if getattr(e, "errno", None) == errno.ENOSPC or "unexpected pos" in str(e) or (free is not None and free < 1 << 20):
+        return CheckpointError(f"no space left on device writing {path} ({free or 0:,} bytes free); the previous file is kept")
+
+# %% ../nbs/03_checkpoint.ipynb #c4902300
 def atomic_write(path, data):
     "Write `data` (bytes, or a function of a binary file) to `path`: a temporary file, fsync, then `os.replace`"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,12 +44,17 @@ def atomic_write(path, data):
         with os.fdopen(fd, "wb") as f:
             f.write(data) if isinstance(data, bytes) else data(f)
             f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _user_mode(tmp); os.replace(tmp, path)
+    except OSError as e:
+        if full := disk_full(path, e): raise full from None
+        raise
     finally: Path(tmp).unlink(missing_ok=True)
 
+# %% ../nbs/03_checkpoint.ipynb #38dab7e3
 def _fsync_write(tmp: Path, write):
     write(tmp)
     with open(tmp, "rb+") as f: os.fsync(f.fileno())
+    _user_mode(tmp)
 
 def _fsync_dir(d: Path):
     try:
@@ -41,6 +63,7 @@ def _fsync_dir(d: Path):
         finally: os.close(fd)
     except OSError: pass  # some filesystems cannot fsync a directory; the renames are still atomic
 
+# %% ../nbs/03_checkpoint.ipynb #a40bb4a5
 def ckpt_paths(stem) -> dict:
     "Paths of the current and previous pair for checkpoint `stem` (e.g. `out/checkpoints_baseline/best_model`)"
     stem = Path(stem)
@@ -56,8 +79,10 @@ def save_checkpoint(stem, *, model: torch.nn.Module, config: dict, state: dict) 
     ckpt_id, tag = uuid.uuid4().hex, f".tmp-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     meta = {"config": json.dumps(config, sort_keys=True), "ckpt_id": ckpt_id, "step": str(state.get("step", ""))}
     tmp_w, tmp_s = Path(str(p["weights"]) + tag), Path(str(p["state"]) + tag)
+    writing = p["weights"]
     try:
         _fsync_write(tmp_w, lambda f: save_model(model, str(f), metadata=meta))
+        writing = p["state"]
         _fsync_write(tmp_s, lambda f: torch.save({**state, "ckpt_id": ckpt_id, "config": config}, f))
         for cur, prev in (("weights", "prev_weights"), ("state", "prev_state")):
             if p[cur].exists():  # keep the previous generation: link it to a temp name, rename over .prev
@@ -65,6 +90,9 @@ def save_checkpoint(stem, *, model: torch.nn.Module, config: dict, state: dict) 
                 os.link(p[cur], link); os.replace(link, p[prev])
         os.replace(tmp_w, p["weights"]); os.replace(tmp_s, p["state"])
         _fsync_dir(p["weights"].parent)
+    except (OSError, RuntimeError) as e:
+        if full := disk_full(writing, e): raise full from None
+        raise
     finally:
         for t in (tmp_w, tmp_s): t.unlink(missing_ok=True)
     return p["weights"]

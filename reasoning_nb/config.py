@@ -51,6 +51,9 @@ def _numeric(tp) -> bool: return tp in (int, float) or any(a in (int, float) for
 def coerce(value: Any, tp: Any, name: str) -> Any:
     "Convert `value` to the annotated type `tp` (pydantic, lax mode), or raise `ConfigError` naming `name`"
     if tp is Any: return value
+    inner = [a for a in get_args(tp) if a is not type(None)]
+    if len(inner) == 1 and dataclasses.is_dataclass(inner[0]):          # Optional[SomeConfig]
+        return None if loosen(value, tp, name) is None else coerce(value, inner[0], name)
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp): return value
         if not isinstance(value, dict): raise ConfigError(f"{name} must be a {tp.__name__} or a dict, got {value!r}")
@@ -115,6 +118,6 @@ def cli_main(prog: str, main, argv=None):
     import sys
     from reasoning_nb.checkpoint import CheckpointError
     try: return main(argv)
-    except (ValueError, CheckpointError, FileNotFoundError) as e:
+    except (ValueError, CheckpointError, FileNotFoundError, FloatingPointError) as e:
         print(f"{prog}: error: " + " ".join(str(e).split()), file=sys.stderr)
         raise SystemExit(2) from None

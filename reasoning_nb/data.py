@@ -335,24 +335,24 @@ class LMData:
         return (f"LMData(train={len(self.train):,} tokens, val={len(self.val):,} tokens, {self.tokenizer}, "
                 f"dataset={self.meta['dataset']!r})")
 
-def encode_docs(tok: LMTokenizer, texts: Sequence[str], *, desc: str = "tokenize", chunk: int = 64) -> np.ndarray:
+def encode_docs(tok: LMTokenizer, texts: Sequence[str], *, desc: str = "tokenize", chunk: int = 64, progress: bool = True) -> np.ndarray:
     "One int32 array of the token ids of `texts`, each document followed by `tok.eos_id`"
     parts, eos = [], np.array([tok.eos_id], np.int32)
-    with tqdm(total=sum(map(len, texts)), desc=desc, unit="char", unit_scale=True) as bar:
+    with tqdm(total=sum(map(len, texts)), desc=desc, unit="char", unit_scale=True, disable=not progress) as bar:
         for i in range(0, len(texts), chunk):
             for ids in tok.encode_batch(texts[i:i + chunk]): parts += [np.asarray(ids, np.int32), eos]
             bar.update(sum(map(len, texts[i:i + chunk])))
     return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
-def load_lm_data(cfg: DataConfig) -> LMData:
-    "Train/val token arrays for `cfg`, built once and then loaded from the cache"
+def load_lm_data(cfg: DataConfig, progress: bool = True) -> LMData:
+    "Train/val token arrays for `cfg`, built once and then loaded from the cache (`progress`: a bar while tokenizing)"
     texts = load_texts(cfg)
     tok = load_tokenizer(cfg, texts.train)
     fp = digest(DATA_VERSION, texts_hash(texts.train), texts_hash(texts.val), tok.fingerprint)
     d = cache_root(cfg)/"tokens"/fp
     cached = (d/"meta.json").exists()
     if not cached:
-        arrays = {s: encode_docs(tok, getattr(texts, s), desc=f"tokenize {s}") for s in ("train", "val")}
+        arrays = {s: encode_docs(tok, getattr(texts, s), desc=f"tokenize {s}", progress=progress) for s in ("train", "val")}
         for s, a in arrays.items(): atomic_write(d/f"{s}.npy", lambda f, a=a: np.save(f, a))
         meta = texts.meta | {"tokenizer": tok.name, "vocab_size": tok.vocab_size, "eos_id": tok.eos_id,
                              "n_tokens": {s: len(a) for s, a in arrays.items()}, "fingerprint": fp}

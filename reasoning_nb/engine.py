@@ -24,8 +24,8 @@ from .metrics import MetricsLog, read_jsonl
 
 # %% auto #0
 __all__ = ['RESUME_FREE', 'OptimConfig', 'lr_factor', 'EngineConfig', 'trajectory', 'param_groups', 'make_optimizers', 'Dist',
-           'init_dist', 'gather', 'reduce_mean', 'EMA', 'Task', 'Run', 'setup', 'train_step', 'count_new', 'report',
-           'evaluate', 'save', 'restore', 'fit', 'summary']
+           'init_dist', 'gather', 'reduce_mean', 'EMA', 'Task', 'Run', 'setup', 'train_step', 'count_new',
+           'check_finite', 'report', 'evaluate', 'save', 'restore', 'fit', 'summary']
 
 # %% ../nbs/09_engine.ipynb #30f62e94
 @dataclass
@@ -41,7 +41,7 @@ class OptimConfig(Config):
     decay_steps: int = 0            # where the cosine ends; 0: the run's steps
 
     def validate(self):
-        check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
+        check(0 < self.lr < math.inf, "lr", f"must be > 0 and finite, got {self.lr}")
         for k in ("weight_decay", "grad_clip", "warmup_steps", "decay_steps"):
             check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
         check(self.schedule in ("cosine", "constant"), "schedule", f"must be 'cosine' or 'constant', got {self.schedule!r}")
@@ -220,6 +220,7 @@ class Run:
     total: int = 0                         # the budget in batches of new data
     decay_steps: int = 0                   # where the cosine ends
     throughput: list = field(default_factory=lambda: [0, 0.0])   # new rows, seconds (after the first 2 steps)
+    diverged: Any = None                   # device tensor: the first step with a non-finite loss or gradient, -1 if none
 
     @property
     def progress(self) -> float: return self.seen / self.cfg.batch_size
@@ -246,7 +247,8 @@ def setup(task: Task, cfg: EngineConfig, out_dir) -> Run:
     return Run(task, cfg, Path(out_dir), d, device, model, net, opts,
                autocast=torch.autocast(device.type, dtype=dtype) if dtype != torch.float32 else nullcontext(),
                scaler=torch.amp.GradScaler(device.type) if dtype == torch.float16 else None,
-               ema=EMA(model, cfg.ema_decay, task.ema_exclude) if cfg.ema else None, total=cfg.steps, decay_steps=cfg.steps)
+               ema=EMA(model, cfg.ema_decay, task.ema_exclude) if cfg.ema else None, total=cfg.steps, decay_steps=cfg.steps,
+               diverged=torch.tensor(-1, device=device))
 
 # %% ../nbs/09_engine.ipynb #0257e0b8
 def train_step(run: Run) -> tuple[dict, Any]:
@@ -265,6 +267,8 @@ def train_step(run: Run) -> tuple[dict, Any]:
     for o in run.opts: run.scaler.step(o) if run.scaler else o.step()
     if run.scaler: run.scaler.update()
     if run.ema: run.ema.update()
+    ok = torch.isfinite(loss.detach()) & (torch.isfinite(gnorm) if run.scaler is None else True)
+    run.diverged = torch.where((run.diverged < 0) & ~ok, run.step + 1, run.diverged)
     run.step += 1
     return {"loss": loss.detach(), "grad_norm": gnorm, **metrics}, new
 
@@ -278,15 +282,27 @@ def count_new(run: Run, new) -> int:
     run.seen += n
     return n
 
+# %% ../nbs/09_engine.ipynb #7cffea96
+def check_finite(run: Run):
+    "Raise `FloatingPointError` naming the first diverged step if a loss, gradient or weight is not finite (all ranks agree)"
+    ws = [p for p in run.model.parameters()] + (list(run.ema.shadow.values()) if run.ema else [])
+    bad = torch.stack([run.diverged >= 0, ~torch.stack([w.isfinite().all() for w in ws]).all()]).float()
+    if run.d.world_size > 1: dist.all_reduce(bad, op=dist.ReduceOp.MAX)
+    if bad.any():
+        step = run.diverged.item() if run.diverged >= 0 else run.step
+        raise FloatingPointError(f"training diverged at step {step} (a non-finite loss, gradient or weight); nothing after it "
+                                 f"was evaluated or saved, so the checkpoints from before it are kept: lower the lr or check the data")
+
+# %% ../nbs/09_engine.ipynb #c6badbee
 def report(run: Run, metrics: dict, rows: int, seconds: float) -> dict:
     "Average `metrics` over ranks (one host sync), check the loss, log a `train` record on rank 0"
     keys = list(metrics)
     vals = torch.stack([torch.as_tensor(metrics[k], dtype=torch.float32, device=run.device).reshape(()) for k in keys])
     vals = reduce_mean(vals, run.d).tolist()
-    rec = {k: (None if math.isnan(v) else v) for k, v in zip(keys, vals)}
-    if not math.isfinite(vals[0]): raise FloatingPointError(f"loss is {vals[0]} at step {run.step}; lower the lr or check the data")
+    if not math.isfinite(vals[0]): check_finite(run)
     rec = {"kind": "train", "step": run.step, "seen": run.seen, "flops": run.step * run.task.flops_per_step, "time": run.time(),
-           "lr": run.opts[0].param_groups[0]["lr"], "rows_per_s": rows / max(seconds, 1e-9), **rec}
+           "lr": run.opts[0].param_groups[0]["lr"], "rows_per_s": rows / max(seconds, 1e-9),
+           **{k: (None if math.isnan(v) else v) for k, v in zip(keys, vals)}}
     if run.log is not None: run.log.log(**rec)
     return rec
 
@@ -362,6 +378,7 @@ def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_
             if run.step > 2: run.throughput[0] += rows_log; run.throughput[1] += time.perf_counter() - t_log
             t_log, rows_log = time.perf_counter(), 0
             bar.n = min(run.total, int(run.progress)); bar.set_postfix(loss=f"{rec['loss']:.4f}", step=run.step)
+        if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)
         if due(cfg.eval_interval): evaluate(run)
         if due(cfg.ckpt_interval): save(run, "last")
         for cb in callbacks: cb(run, metrics)
@@ -375,7 +392,7 @@ def summary(run: Run) -> Optional[dict]:
     if not run.d.main: return None
     recs = read_jsonl(run.metrics_path) if run.metrics_path.exists() else []
     rows, secs = run.throughput
-    return {"name": run.task.name, "step": run.step, "seen": run.seen, "finished": run.finished,
+    return {"name": run.task.name, "step": run.step, "seen": run.seen, "finished": run.finished, "trained": run.step != run.resumed_from,
             "resumed_from": run.resumed_from, "train_curve": [r for r in recs if r.get("kind") == "train"],
             "eval_curve": [r for r in recs if r.get("kind") == "eval"], "time_s": run.time(),
             "rows_per_s": rows / secs if secs else None, "best": run.best, "device": str(run.device),

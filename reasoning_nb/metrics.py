@@ -6,7 +6,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/metrics.html.md"""
 
 # %% ../nbs/04_metrics.ipynb #716f701d
 from __future__ import annotations
-import json, math, os
+import json, math, os, warnings
 from pathlib import Path
 from .checkpoint import atomic_write
 
@@ -14,29 +14,34 @@ from .checkpoint import atomic_write
 __all__ = ['jsonl_rows', 'read_jsonl', 'write_json', 'MetricsLog', 'plot_training_curves']
 
 # %% ../nbs/04_metrics.ipynb #37350731
-def jsonl_rows(path):
+def jsonl_rows(path, torn_ok: bool = False):
     "(line number, record) of every non-blank line of a JSON-lines file; a bad line is an error naming file and line"
-    with open(path) as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip(): continue
-            try: yield i, json.loads(line)
-            except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: not valid JSON ({e})") from None
+    lines = Path(path).read_text().splitlines()
+    last = max((i for i, l in enumerate(lines, 1) if l.strip()), default=0)
+    for i, line in enumerate(lines, 1):
+        if not line.strip(): continue
+        try: yield i, json.loads(line)
+        except json.JSONDecodeError as e:
+            if not (torn_ok and i == last): raise ValueError(f"{path}:{i}: not valid JSON ({e})") from None
+            warnings.warn(f"{path}:{i}: dropped a torn last line (a write cut short by a crash)")
 
-def read_jsonl(path) -> list[dict]:
-    "All records of a JSON-lines file; a bad line is an error naming file and line number"
-    return [r for _, r in jsonl_rows(path)]
+# %% ../nbs/04_metrics.ipynb #8bd2fdcb
+def read_jsonl(path, torn_ok: bool = False) -> list[dict]:
+    "All records of a JSON-lines file; a bad line is an error naming file and line (a torn last one dropped if `torn_ok`)"
+    return [r for _, r in jsonl_rows(path, torn_ok)]
 
 def write_json(path, obj):
     "Write `obj` as indented JSON, atomically"
     atomic_write(path, (json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n").encode())
 
+# %% ../nbs/04_metrics.ipynb #c7ffd8d7
 class MetricsLog:
-    "Append-only JSON-lines log; `resume_step` drops records with `step` greater than it"
+    "Append-only JSON-lines log; `resume_step` drops records with `step` greater than it (and a torn last line)"
     def __init__(self, path, resume_step: int | None = None):
         self.path = Path(path); self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume_step is None: self.path.write_text("")
         elif self.path.exists():
-            keep = [r for r in read_jsonl(self.path) if r.get("step", -1) <= resume_step]
+            keep = [r for r in read_jsonl(self.path, torn_ok=True) if r.get("step", -1) <= resume_step]
             atomic_write(self.path, "".join(json.dumps(r) + "\n" for r in keep).encode())
         self.f = open(self.path, "a")
 

@@ -6,14 +6,14 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/torch_utils.html.md"""
 
 # %% ../nbs/02_torch_utils.ipynb #36abfb58
 from __future__ import annotations
-import os, random, subprocess
+import os, random, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'git_commit', 'versions',
-           'project_root', 'resolve_output_dir']
+           'project_root', 'resolve_output_dir', 'writable_dir']
 
 # %% ../nbs/02_torch_utils.ipynb #cdbbd97e
 def pick_device(pref: str = "auto") -> torch.device:
@@ -97,3 +97,15 @@ def resolve_output_dir(path: str, start=None) -> Path:
     p = Path(path).expanduser()
     if p.is_absolute(): return p
     return (project_root(start) or Path(start or Path.cwd()).resolve()) / p
+
+# %% ../nbs/02_torch_utils.ipynb #50a502db
+def writable_dir(path: str, name: str = "output_dir", start=None) -> Path:
+    "`resolve_output_dir(path)`, created and checked writable; else a `ValueError` naming `name` and the path"
+    if not str(path).strip(): raise ValueError(f"{name} must not be empty")
+    p = resolve_output_dir(path, start)
+    if p.exists() and not p.is_dir(): raise ValueError(f"{name} {path}: is a file, not a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p): pass
+    except OSError as e: raise ValueError(f"{name} {path}: cannot write there ({e.strerror or e})") from None
+    return p

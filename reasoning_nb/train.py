@@ -7,7 +7,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_lm.html.md"""
 
 # %% ../nbs/19_train_lm.ipynb #0b8bfd81
 from __future__ import annotations
-import math, sys
+import json, math, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from .config import Config, ConfigError, check, cli_main
 from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit
-from .torch_utils import versions, git_commit, resolve_output_dir
+from .torch_utils import versions, git_commit, writable_dir
 from .metrics import write_json, plot_training_curves
 from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
@@ -36,7 +36,7 @@ __all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORD
 class LMTask(Task):
     "Next-token prediction with `HybridLM` on an `LMData`; one new batch per optimizer step"
     def __init__(self, model_cfg: HybridLMConfig, data, *, seq_len: int, eval_batches: int, name: str = "baseline"):
-        check_enough(data.train, seq_len, "train split"); check_enough(data.val, seq_len, "val split")
+        check_enough(data.train, seq_len, "train"); check_enough(data.val, seq_len, "val")
         self.cfg, self.data, self.seq_len, self.eval_batches, self.name = model_cfg, data, seq_len, eval_batches, name
 
     def setup(self, device, engine_cfg):
@@ -205,11 +205,13 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
     s = fit(task, params.engine, out, resume=params.resume, resume_from=params.resume_from or None,
             extend_steps=params.extend_steps, progress=progress)
     if s is None: return None                                       # DDP ranks other than 0
+    path = out / "results" / f"training_results_{model_type}.json"
+    if not s["trained"] and path.exists(): return json.loads(path.read_text())   # nothing to do: the results stand
     res = lm_results(s, task) | {"model_type": model_type, "experiment": params.experiment, "data": data.meta,
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
                                  "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
                                             "data": params.data.to_dict(), "params": params.to_dict()}}
-    write_json(out / "results" / f"training_results_{model_type}.json", res)
+    write_json(path, res)
     plot_training_curves(res, out / "results" / f"training_curves_{model_type}.png",
                          title=f"exp8 {model_type}: {res['params'] / 1e6:.2f}M params, {data.meta['dataset']}")
     return res
@@ -217,7 +219,8 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
 def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     "Train `params.model_type` (or, with `compare`, both); returns its results (the comparison summary with `compare`)"
     from reasoning_nb.analysis.compare import compare_exp8
-    out, data = resolve_output_dir(params.output_dir), load_lm_data(params.data)
+    out = writable_dir(params.output_dir)                           # before any data or model is made
+    data = load_lm_data(params.data, progress=progress)
     if not params.compare: return _train_one(params, params.model_type, data, out, progress)
     runs = {t: _train_one(params, t, data, out, progress) for t in MODEL_TYPES}
     return None if runs["baseline"] is None else compare_exp8(out / "results")

@@ -24,6 +24,12 @@ memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_
 memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
 importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
+ema-eval|reasoning_nb/engine.py|    with run.ema.swapped() if run.ema else nullcontext():|    with nullcontext():|tests/test_engine.py
+ddp-grad-scale|reasoning_nb/engine.py|(run.scaler.scale(loss) if run.scaler else loss).backward()|(run.scaler.scale(loss) if run.scaler else loss * run.d.world_size).backward()|tests/test_ddp.py -k match_one
+divergence-check|reasoning_nb/engine.py|if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)|if False: check_finite(run)|tests/test_reliability.py -k divergence
+torn-line|reasoning_nb/metrics.py|if not (torn_ok and i == last): raise|if True: raise|tests/test_reliability.py -k torn
+finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): return|if False: return|tests/test_reliability.py -k finished
+user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
 EOF
 )
 

@@ -11,15 +11,23 @@ import json
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['comparison_summary', 'plot_comparison', 'compare_exp8']
+__all__ = ['RESULT_KEYS', 'comparison_summary', 'plot_comparison', 'compare_exp8']
 
 # %% ../../nbs/30_compare_exp8.ipynb #e35848c6
+RESULT_KEYS = ("final_val_loss", "best_val_loss", "val_curve", "train_time_s", "flops_per_token", "config")
+
 def _load(p) -> dict:
+    "A training results file, or an error naming it (missing, not JSON, or not an exp8 result)"
     p = Path(p)
     if not p.exists(): raise FileNotFoundError(f"{p}: no such result file (train that model first)")
-    try: return json.loads(p.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{p}: not valid JSON ({e})") from None
+    try: r = json.loads(p.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not valid JSON ({e})") from None
+    missing = [k for k in RESULT_KEYS if not isinstance(r, dict) or k not in r]
+    if missing: raise ValueError(f"{p}: not an exp8 training result (no {missing[0]!r}); "
+                                 "compare results/training_results_<type>.json files")
+    return r
 
+# %% ../../nbs/30_compare_exp8.ipynb #a8c0f8fe
 def comparison_summary(base: dict, rec: dict) -> dict:
     "The summary dict of two results dicts (baseline, recursive)"
     fb, fr = base["final_val_loss"], rec["final_val_loss"]
