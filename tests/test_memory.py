@@ -11,8 +11,9 @@ from reasoning_nb.models.act import ACTConfig
 from reasoning_nb.models.memory import (MemoryBank, MemoryConfig, attend, attend_reference, choose_victims, lsh_codes,
                                         recall_at_k, replacement_reference, bank_lookup)
 from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig
-from reasoning_nb.models.recursion import RecursionConfig
-from reasoning_nb.puzzles.sudoku import PuzzleSet
+from reasoning_nb.models.recursion import ReasonerNetConfig, RecursionConfig
+from reasoning_nb.puzzles.base import PuzzleSet
+from reasoning_nb.puzzles.sudoku_data import SUDOKU
 from reasoning_nb.train_puzzles import PuzzleTask, PuzzleTrainConfig
 
 
@@ -23,10 +24,10 @@ def one_thread():
     torch.set_num_threads(n)
 
 
-def eye_bank(capacity=3, **kw):
+def eye_bank(slots=3, **kw):
     "A bank whose query projection is 20 * identity and value map the identity: a state e_i finds the slot written from e_i"
     torch.manual_seed(0)
-    b = MemoryBank(MemoryConfig(memory_slots=capacity, key_dim=4, value_dim=4, memory_heads=1, **kw), d_model=4)
+    b = MemoryBank(MemoryConfig(memory_slots=slots, key_dim=4, value_dim=4, memory_heads=1, **kw), d_model=4)
     with torch.no_grad():
         b.q_proj.weight.copy_(torch.eye(4) * 20); b.o_proj.weight.copy_(torch.eye(4)); b.v_map.copy_(torch.eye(4))
     return b
@@ -98,7 +99,7 @@ def test_sparse_read_equals_dense_read_when_every_slot_is_a_candidate():
 def test_bad_sizes_are_named():
     with pytest.raises(ConfigError, match="memory_slots must be >= 1, got 0"): MemoryConfig(memory_slots=0)
     with pytest.raises(ConfigError, match="memory.memory_slots must be >= 1"): PuzzleModelConfig.from_dict({"memory": {"memory_slots": 0}})
-    big, small = eye_bank(capacity=8), eye_bank(capacity=4)
+    big, small = eye_bank(slots=8), eye_bank(slots=4)
     small.write(torch.eye(4), torch.eye(4), torch.ones(4), torch.arange(4))
     before = {k: v.clone() for k, v in small.state_dict().items()}
     with pytest.raises(ConfigError, match="memory.memory_slots"): small.load_state_dict(big.state_dict())
@@ -115,9 +116,9 @@ def test_the_task_writes_after_the_step_that_earned_it():
     bank, although the gate is open. Its slots are written after it, and step 2's reads find them. A write before
     the forward would fail all three."""
     mem = MemoryConfig(memory_slots=32, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0, write_on_halt=False)
-    mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
+    mcfg = PuzzleModelConfig(net=ReasonerNetConfig(d_model=16, n_heads=2), recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
                              vocab_size=5, seq_len=8, memory=mem)
-    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), task="sudoku", cfg=PuzzleTrainConfig(eval_size=8))
+    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), kind=SUDOKU, train_cfg=PuzzleTrainConfig(eval_size=8))
     task.setup(torch.device("cpu"), EngineConfig(batch_size=8, device="cpu"))
     model = task.build_model()
     with torch.no_grad(): model.memory.gate.fill_(1.0)                                   # an open gate: a read would show
@@ -145,9 +146,9 @@ def test_sparse_bank_in_the_puzzle_model_trains_and_reads(tmp_path):
     from reasoning_nb.engine import OptimConfig, setup, train_step
     mem = MemoryConfig(memory_slots=64, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0, write_on_halt=False, index="lsh",
                        lsh_tables=4, lsh_bits=3, lsh_candidates=8)
-    mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
+    mcfg = PuzzleModelConfig(net=ReasonerNetConfig(d_model=16, n_heads=2), recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
                              vocab_size=5, seq_len=8, memory=mem)
-    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), task="sudoku", cfg=PuzzleTrainConfig(eval_size=8))
+    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), kind=SUDOKU, train_cfg=PuzzleTrainConfig(eval_size=8))
     run = setup(task, EngineConfig(steps=4, batch_size=8, device="cpu", optim=OptimConfig(warmup_steps=1)), tmp_path)
     for _ in range(4): m, _ = train_step(run)
     bank = task.model.memory

@@ -34,7 +34,7 @@ class MemoryConfig(Config):
     value_dim: int = 64             # width of a stored value (split over the read heads)
     memory_heads: int = 8           # read heads of the bank (the network's are `n_heads`)
     replacement: str = "lru"        # once full, a write overwrites the "lru" slot or the least "importance" one
-    write_threshold: float = 0.5    # a slot's state is written when its reward (in [0, 1]) is >= this
+    write_threshold: float = 0.5    # a slot's state is written when its reward (in [0, 1]) is at least this
     write_on_halt: bool = True      # write only slots whose example ends at this step (False: after every step)
     index: str = "dense"            # read: "dense" attends over every slot, "lsh" over hash candidates only
     lsh_tables: int = 16            # lsh: hash tables, each a set of random hyperplanes

@@ -29,7 +29,7 @@ class PuzzleModelConfig(Config):
     recursion: RecursionConfig = field(default_factory=RecursionConfig)   # mode (trm / hrm / transformer), cycles
     act: ACTConfig = field(default_factory=ACTConfig)                     # supervision steps, halting, loss type
     deep_supervision: bool = False   # mode "transformer": carry the state y <- net(y + x) over the supervision steps with halting (the published baseline)
-    puzzle_emb_len: int = 0          # prefix positions for the puzzle embedding (0 = none); one learned d-vector per id in the first
+    puzzle_emb_len: int = 0          # prefix positions for the puzzle embedding (0: none); one learned d-vector per id in the first
     n_puzzles: int = 1               # rows of the puzzle-embedding table (max puzzle id + 1)
     vocab_size: int = 11             # token vocabulary (0 = PAD)
     seq_len: int = 81                # cells per puzzle (the prefix comes on top)

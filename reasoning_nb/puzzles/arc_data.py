@@ -123,10 +123,10 @@ def make_arc_sets(train_tasks: Sequence[ARCTask], eval_tasks: Sequence[ARCTask],
                 translate=translate, eval_demos=eval_demos)
     return tuple(ARCSet(**rows.a, **var, meta=dict(meta, split=s)) for s, rows in (("train", train), ("test", test)))
 
-# %% ../../nbs/08a_arc_data.ipynb #a3b31bf0
+# %% ../../nbs/08a_arc_data.ipynb #a659df58
 @dataclass
 class ARCConfig(PuzzleDataConfig):
-    "ARC data: the version, ConceptARC, translation and which pairs train (and the shared source, sizes and seed)"
+    "ARC: translation, ConceptARC, which pairs train, the version (on top of the shared data settings)"
     version: Literal["arc1", "arc2"] = "arc1"  # ARC-AGI-1 or ARC-AGI-2
     translate: bool = True           # random canvas offset for training rows but one pair per variant (test rows stay at (0, 0))
     concept_path: Optional[str] = None  # a ConceptARC directory (corpus/<concept>/<task>.json): its tasks join the training tasks

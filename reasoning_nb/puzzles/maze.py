@@ -219,7 +219,7 @@ DEFAULT_MIN_PATH = 110                # the published hard set: shortest path lo
 
 @dataclass
 class MazeConfig(PuzzleDataConfig):
-    "Mazes: their size, how long their shortest path is, how the generator opens loops (and the shared source, sizes and seed)"
+    "Mazes: their size, their shortest path's length, the generator's loops (on top of the shared data settings)"
     maze_size: int = MAZE_SIZE           # mazes are maze_size x maze_size cells
     min_path_len: Optional[int] = None   # keep mazes whose shortest path has more steps; None: 110 generating, 0 for CSVs
     loop_prob: float = 0.05              # generating: chance to open each remaining wall between lattice cells

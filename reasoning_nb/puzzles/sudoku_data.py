@@ -150,11 +150,11 @@ DEFAULT_MIN_GUESSES = 50      # min_rating for generated puzzles: about the hard
 
 @dataclass
 class SudokuConfig(PuzzleDataConfig):
-    "Sudoku puzzles: how hard, how many blanks, generator processes (and the shared source, sizes and seed)"
+    "Sudoku: how hard, how many blanks, the generator's processes (on top of the shared data settings)"
     KEY_FREE: ClassVar[tuple] = ("cache_dir", "workers")
-    min_rating: Optional[int] = None   # keep puzzles rated >= this; None: 50 guesses when generating, 0 for CSVs
+    min_rating: Optional[int] = None   # keep puzzles rated at least this; None: 50 guesses when generating, 0 for CSVs
     max_blanks: int = 0                # > 0: refill all but this many blank cells of each puzzle from its solution (easy, CPU-scale puzzles)
-    workers: int = 1                   # generator processes (0 = all cores); does not change the result
+    workers: int = 1                   # generator processes (0: all cores); does not change the result
 
     def validate(self):
         super().validate()
