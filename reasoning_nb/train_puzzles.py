@@ -248,7 +248,7 @@ def kind(self: PuzzleSettings) -> PuzzleKind: return puzzle_kind(self.dataset)
 def data_config(self: PuzzleSettings) -> PuzzleDataConfig:
     "The config the dataset builds from: its branch, with the shared `data` and its fixed fields"
     k = self.kind
-    if not k.branch: return k.config_cls(**self.data.to_dict(), **k.fixed)
+    if not k.branch: return k.config(**self.data.to_dict())
     check(hasattr(self, k.branch), "dataset", f"{k.name!r} has the settings branch {k.branch!r}, which {type(self).__name__} "
           "lacks (it was registered later): make the class again with settings_class")
     return getattr(self, k.branch).replace(**self.data.to_dict(), **k.fixed)

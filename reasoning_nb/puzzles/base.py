@@ -209,6 +209,7 @@ class PuzzleKind:
         self.settings = settings if settings is not None else self.config_cls()   # its branch's pipeline default
 
     def __repr__(self): return f"{type(self).__name__}({self.name!r})"
+    def config(self, **kw) -> PuzzleDataConfig: return self.config_cls(**kw, **self.fixed)   # a build's config, the fixed fields set
     def build(self, cfg) -> tuple[PuzzleSet, PuzzleSet]: raise NotImplementedError(f"{type(self).__name__}.build")
     def show(self, ds, i: int, pred, ax): raise NotImplementedError(f"{type(self).__name__}.show")
     def score(self, ds, rows, preds, conf) -> dict: return {}
