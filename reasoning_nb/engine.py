@@ -21,6 +21,7 @@ from .config import Config, check
 from .torch_utils import pick_device, pick_dtype, seed_everything, get_rng_state, set_rng_state
 from .checkpoint import save_checkpoint, load_checkpoint, ckpt_paths, CheckpointError
 from .metrics import MetricsLog, read_jsonl
+from .tracker import TRACKERS, make_tracker
 
 # %% auto #0
 __all__ = ['RESUME_FREE', 'OptimConfig', 'lr_factor', 'EngineConfig', 'trajectory', 'param_groups', 'make_optimizers', 'Dist',
@@ -71,17 +72,19 @@ class EngineConfig(Config):
     seed: int = 0                   # model init, data order, exploration
     device: str = "auto"            # "auto" (cuda > mps > cpu), "cpu", "cuda:1", ...
     compile: bool = False           # torch.compile (the task chooses what; see Task.compile)
+    tracker: str = "none"           # also mirror the metrics to "tensorboard", "wandb" or "mlflow" (offline files under the output folder)
 
     def validate(self):
         for k in ("steps", "batch_size", "eval_interval", "ckpt_interval", "log_interval"):
             check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
         check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
         check(0 <= self.ema_decay < 1, "ema_decay", f"must be in [0, 1), got {self.ema_decay}")
+        check(self.tracker in ("none", *TRACKERS), "tracker", f"must be one of {['none', *TRACKERS]}, got {self.tracker!r}")
         check(self.dtype in ("auto", "float32", "bfloat16", "float16"), "dtype",
               f"must be one of ['auto', 'float32', 'bfloat16', 'float16'], got {self.dtype!r}")
 
 # %% ../nbs/09_engine.ipynb #6686a6c4
-RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "optim.decay_steps")
+RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "tracker", "optim.decay_steps")
 
 def trajectory(cfg: EngineConfig) -> dict:
     "The settings of `cfg` a checkpoint must agree with (nested dict)"
@@ -333,9 +336,10 @@ def save(run: Run, kind: str = "last"):
     if run.d.world_size > 1: dist.barrier()
 
 # %% ../nbs/09_engine.ipynb #bcc8e830
-def restore(run: Run, extend_steps: int = 0, stem=None):
-    "Load checkpoint `stem` (default: the run's `last`) into `run`; the budget grows by `extend_steps`"
+def restore(run: Run, extend_to: int = 0, stem=None):
+    "Load checkpoint `stem` (default: the run's `last`; relative: from cwd, else from the run's folder) into `run`; budget at least `extend_to`"
     stem = Path(stem) if stem is not None else run.ckpt("last")
+    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem       # `checkpoints_baseline/best_model.pt`
     if stem.suffix in (".pt", ".safetensors"): stem = stem.with_suffix("")     # a file of the pair names its stem
     p = ckpt_paths(stem)
     if not p["weights"].exists() and not p["prev_weights"].exists():
@@ -350,21 +354,23 @@ def restore(run: Run, extend_steps: int = 0, stem=None):
     set_rng_state(st["rng"][run.d.rank]); run.task.load_state_dict(st["task"][run.d.rank])
     run.step, run.seen, run.best, run.elapsed, run.resumed_from = st["step"], st["seen"], st["best"], st["elapsed"], st["step"]
     run.decay_steps = run.cfg.optim.decay_steps or st["decay_steps"]        # keep the schedule the run was planned with
-    run.total = max(run.cfg.steps, math.ceil(run.progress)) + extend_steps
+    run.total = max(run.cfg.steps, math.ceil(run.progress), extend_to)
 
 # %% ../nbs/09_engine.ipynb #1ca5906c
-def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_from=None, extend_steps: int = 0,
+def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_from=None, extend_to: int = 0,
         stop_after: Optional[int] = None, callbacks: tuple = (), progress: bool = True) -> Optional[dict]:
     "Train `task` under `cfg`, writing under `out_dir`; returns the run's summary on rank 0 (None elsewhere)"
-    check(extend_steps >= 0, "extend_steps", f"must be >= 0, got {extend_steps}")
-    check(not extend_steps or resume, "extend_steps", "needs resume=True (it continues a finished run)")
+    check(extend_to >= 0, "extend_to", f"must be >= 0, got {extend_to}")
+    check(not extend_to or resume, "extend_to", "needs resume=True (it continues a finished run)")
     run = setup(task, cfg, out_dir)
-    if resume: restore(run, extend_steps, resume_from)
+    if resume: restore(run, extend_to, resume_from)
     if resume and run.finished:
         if run.d.main: print(f"{task.name}: the run in {run.out} finished at step {run.step}; nothing to do "
-                             f"(pass extend_steps to train further)")
+                             f"(pass extend_to to train further)")
         return summary(run)
-    run.log = MetricsLog(run.metrics_path, resume_step=run.resumed_from) if run.d.main else None
+    tracker = make_tracker(cfg.tracker, run.out, task.name, run.resumed_from) if run.d.main else None
+    if tracker: tracker.config(run.ckpt_config())
+    run.log = MetricsLog(run.metrics_path, resume_step=run.resumed_from, mirror=tracker and tracker.log) if run.d.main else None
     if run.step == 0: evaluate(run)
     bar = tqdm(total=run.total, initial=min(run.total, int(run.progress)), desc=f"train {task.name}", unit="batch",
                disable=not (progress and run.d.main), dynamic_ncols=True)
@@ -384,6 +390,7 @@ def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_
         for cb in callbacks: cb(run, metrics)
     bar.close()
     if run.log is not None: run.log.close()
+    if tracker: tracker.close()
     return summary(run)
 
 # %% ../nbs/09_engine.ipynb #19f11c15

@@ -36,9 +36,9 @@ def write_json(path, obj):
 
 # %% ../nbs/04_metrics.ipynb #c7ffd8d7
 class MetricsLog:
-    "Append-only JSON-lines log; `resume_step` drops records with `step` greater than it (and a torn last line)"
-    def __init__(self, path, resume_step: int | None = None):
-        self.path = Path(path); self.path.parent.mkdir(parents=True, exist_ok=True)
+    "Append-only JSON-lines log; `resume_step` drops records with `step` greater than it (and a torn last line); `mirror(rec)` sees each record"
+    def __init__(self, path, resume_step: int | None = None, mirror=None):
+        self.path, self.mirror = Path(path), mirror; self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume_step is None: self.path.write_text("")
         elif self.path.exists():
             keep = [r for r in read_jsonl(self.path, torn_ok=True) if r.get("step", -1) <= resume_step]
@@ -47,6 +47,7 @@ class MetricsLog:
 
     def log(self, **rec):
         self.f.write(json.dumps(rec) + "\n"); self.f.flush()
+        if self.mirror is not None: self.mirror(rec)
 
     def close(self): self.f.close()
     def __enter__(self): return self

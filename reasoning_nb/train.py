@@ -23,6 +23,7 @@ from .data import DataConfig, load_lm_data, get_batch, val_batches, check_enough
 from .models.hybrid import Block, HybridLM, HybridLMConfig, flops_per_token
 from .models.recursion import RecursionConfig
 from .models.act import ACTConfig, CarriedSlots
+from .models.halting import make_halting
 from .models.recursive_lm import RecursiveLM, RecursiveLMConfig, eval_steps
 from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
@@ -87,6 +88,7 @@ class RecursiveLMTask(CarriedSlots, LMTask):
 
     def build_model(self):
         self.model = RecursiveLM(self.cfg)
+        self.halting = make_halting(self.model)                       # the loss-margin BCE or DQN: one interface
         self.flops_per_step = self.model.flops_per_position(self.seq_len) * self.batch_size * self.seq_len
         return self.model
 
@@ -94,9 +96,9 @@ class RecursiveLMTask(CarriedSlots, LMTask):
         b = {"inputs": batch[0], "labels": batch[1]}
         if self.carry is None: self.carry = self.model.initial_carry(b)
         refilled = self.carry.halted.sum()
-        self.carry, out = net(self.carry, b)
-        loss, m = self.model.supervision_loss(self.carry, out)
-        return loss, m, refilled
+        self.carry, out, loss, m = self.halting.step(net, self.carry, b)
+        keep = ("lm_loss", "halt_rate", "q_halt_mean", "q_continue_mean") + self.halting.metric_names
+        return loss, {k: m[k] for k in keep} | {"reasoning_steps": m["steps"], "act_penalty": m["halt_loss"]}, refilled
 
     def evaluate(self, model, rank, world_size):
         out = {"loss": 0.0, "n": 0, "steps": 0.0, "by_step": []}
@@ -139,7 +141,7 @@ class Exp8Params(Params):
     experiment: str = "default"        # "default" (160 steps) or "extended" (5000 steps, the original long run)
     resume: bool = False               # continue from output_dir/checkpoints_<model_type>/last (or resume_from)
     resume_from: str = ""              # with resume: a checkpoint to start from, e.g. .../checkpoints_baseline/best_model.pt
-    extend_steps: int = 0              # with resume: train this many steps beyond the finished run
+    extend_to: int = 0                 # with resume: extend the run to this many steps in all (the original --extend-steps)
     output_dir: str = "outputs/exp8"   # relative paths are taken from the project root
     task: LMTaskConfig = field(default_factory=LMTaskConfig)                    # sequence length, validation batches
     lm: HybridLMConfig = field(default_factory=lambda: HybridLMConfig(**CPU_LM))  # the hybrid stack, CPU-sized
@@ -156,7 +158,7 @@ def validate(self: Exp8Params):
     check(self.experiment in EXPERIMENT_STEPS, "experiment", f"must be one of {list(EXPERIMENT_STEPS)}, got {self.experiment!r}")
     check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
     check(not self.resume_from or self.resume, "resume_from", "needs resume=True")
-    check(self.extend_steps >= 0, "extend_steps", f"must be >= 0, got {self.extend_steps}")
+    check(self.extend_to >= 0, "extend_to", f"must be >= 0, got {self.extend_to}")
     steps = self.engine.steps
     check(self.experiment == "default" or steps in EXPERIMENT_STEPS.values(), "steps",
           f"{steps} conflicts with experiment={self.experiment!r} ({EXPERIMENT_STEPS[self.experiment]} steps); pass one of them")
@@ -203,7 +205,7 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
     task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.task.seq_len,
                                                                      eval_batches=params.task.eval_batches, name=model_type)
     s = fit(task, params.engine, out, resume=params.resume, resume_from=params.resume_from or None,
-            extend_steps=params.extend_steps, progress=progress)
+            extend_to=params.extend_to, progress=progress)
     if s is None: return None                                       # DDP ranks other than 0
     path = out / "results" / f"training_results_{model_type}.json"
     if not s["trained"] and path.exists(): return json.loads(path.read_text())   # nothing to do: the results stand
@@ -246,6 +248,7 @@ def cli_parser():
     "`rnb-train-exp8`'s flags: every setting of `Exp8Params`, and `--no_progress`"
     ap = param_parser(Exp8Params, "rnb-train-exp8", "Train the exp8 hybrid LM (works under torchrun)")
     ap.add_argument("--no_progress", "--no-progress", action="store_true", help="no progress bar")
+    ap.add_argument("--extend-steps", "--extend_steps", dest="extend_to", metavar="INT", help="the original script's spelling of --extend_to")
     return ap
 
 def parse_exp8_args(argv: Optional[list[str]] = None) -> tuple[Exp8Params, bool]:

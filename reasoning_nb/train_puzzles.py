@@ -139,15 +139,6 @@ def loss(self: PuzzleTask, net, batch):
     mem = memory_step(self.model.memory, self.carry, out) if self.model.memory is not None else {}
     return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded} | mem, len(batch["inputs"])
 
-# %% ../nbs/18_train_puzzles.ipynb #d8ee749c
-@patch
-def state_dict(self: PuzzleTask): return CarriedSlots.state_dict(self) | {"halting": self.halting.state_dict()}
-
-@patch
-def load_state_dict(self: PuzzleTask, d: dict):
-    CarriedSlots.load_state_dict(self, {k: v for k, v in d.items() if k != "halting"})
-    self.halting.load_state_dict(d.get("halting", {}))
-
 # %% ../nbs/18_train_puzzles.ipynb #884509b2
 @patch
 def evaluate(self: PuzzleTask, model, rank, world_size):

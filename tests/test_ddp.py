@@ -40,5 +40,5 @@ def test_resume_on_another_world_size_is_refused(tmp_path):
                         "--output_dir", str(tmp_path), *args], capture_output=True, text=True,
                        env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
-    r = run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", "2", check=False)
+    r = run_cli("--output_dir", tmp_path, *args, "--resume", "--extend-steps", "6", check=False)
     assert r.returncode == 2 and "written by 2 process(es) and cannot resume on 1" in r.stderr

@@ -125,7 +125,7 @@ def test_the_task_writes_after_the_step_that_earned_it():
     bare = PuzzleModel(mcfg.replace(memory=None))
     bare.load_state_dict({k: v for k, v in model.state_dict().items() if ".memory." not in k})
     outs, forward = [], model.forward
-    model.forward = lambda carry, batch: _spy(forward, outs, carry, batch)
+    model.forward = lambda carry, batch, halting=None: _spy(forward, outs, carry, batch, halting)
     batch = task.batch(0, 0, 1)
     _, m1, _ = task.loss(model, batch)
     assert math.isnan(m1["memory_hit_rate"]) and m1["memory_writes"] == 8 and model.memory.filled.sum() == 8
@@ -135,8 +135,8 @@ def test_the_task_writes_after_the_step_that_earned_it():
     assert m2["memory_hit_rate"] >= 0 and model.memory.filled.sum() == 16                # step 2 read what step 1 wrote
 
 
-def _spy(forward, outs, carry, batch):
-    carry, out = forward(carry, batch)
+def _spy(forward, outs, carry, batch, halting=None):
+    carry, out = forward(carry, batch, halting)
     outs.append(out)
     return carry, out
 

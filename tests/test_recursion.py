@@ -8,7 +8,8 @@ import torch.nn as nn
 from reasoning_nb.config import ConfigError
 from reasoning_nb.models.recursion import (RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig,
                                            hrm_reference, trm_reference)
-from reasoning_nb.models.act import ACTConfig, Carry, QHead, RecursiveReasoner, TokenEmbed, act_loss
+from reasoning_nb.models.act import ACTConfig, Carry, QHead, RecursiveReasoner, TokenEmbed
+from reasoning_nb.models.halting import make_halting
 
 V, D, T = 10, 16, 6
 
@@ -91,15 +92,16 @@ def test_q_continue_target_two_steps_by_hand():
     with torch.no_grad(): qh.proj.weight.copy_(torch.tensor([[0.1], [0.3]])); qh.proj.bias.zero_()
     model = RecursiveReasoner(core, lambda d: d["inputs"].float().unsqueeze(-1), lambda y: y, qh,
                               ACTConfig(halt_max_steps=2, q_continue=True, halt_exploration_prob=0.0))
-    batch = {"inputs": torch.tensor([[1], [0], [-2]])}
+    batch = {"inputs": torch.tensor([[1], [0], [-2]]), "labels": torch.zeros(3, 1, dtype=torch.long)}
+    halting = make_halting(model)                        # the BCE policy owns the target; the look-ahead step is the model's
     # x=1: (z, y) = (2, 3), q = (0.3, 0.9) -> continue; next state (6, 9): target sigmoid(max(0.9, 2.7))
     # x=0: (z, y) = (1, 2), q = (0.2, 0.6) -> continue; next state (3, 5): target sigmoid(max(0.5, 1.5))
     # x=-2: (z, y) = (-1, 0), q = (0, 0) -> continue; next state (-3, -3): target sigmoid(max(-0.3, -0.9)) = the halt value
-    c, o = model(model.initial_carry(batch), batch)
+    c, o, _, _ = halting.step(model, model.initial_carry(batch), batch)
     assert o["halted"].tolist() == [False, False, False]
     torch.testing.assert_close(o["target_q_continue"], torch.sigmoid(torch.tensor([2.7, 1.5, -0.3])))
     # last step: next states (16, 25), (8, 13), (-8, -11); only halting is left: target sigmoid(q_halt)
-    c, o = model(c, batch)
+    c, o, _, _ = halting.step(model, c, batch)
     assert o["halted"].tolist() == [True, True, True] and o["steps"].tolist() == [2, 2, 2]
     torch.testing.assert_close(o["target_q_continue"], torch.sigmoid(torch.tensor([2.5, 1.3, -1.1])))
 
@@ -108,14 +110,13 @@ def test_q_continue_target_two_steps_by_hand():
 def test_halting_branches_train_without_nan(q_continue):
     gen = torch.Generator().manual_seed(0)
     model = small_model(ACTConfig(halt_max_steps=3, q_continue=q_continue, halt_exploration_prob=0.5))
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    opt, halting = torch.optim.AdamW(model.parameters(), lr=1e-3), make_halting(model)
     carry, halts = None, 0
     for _ in range(10):
         batch = sort_batch(16, gen)
         carry = model.initial_carry(batch) if carry is None else carry
-        carry, out = model(carry, batch)
+        carry, out, loss, met = halting.step(model, carry, batch)
         assert ("target_q_continue" in out) == q_continue
-        loss, met = act_loss(out, carry.data["labels"], cfg=model.act_cfg)
         assert math.isfinite(loss.item())
         opt.zero_grad(); loss.backward(); opt.step()
         halts += int(out["halted"].sum())

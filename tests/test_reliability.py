@@ -43,12 +43,12 @@ def test_resume_drops_a_torn_last_metrics_line_but_not_a_bad_middle_one(tmp_path
     m = tmp_path / "results" / "metrics_baseline.jsonl"
     good = m.read_text()
     m.write_text(good + '{"kind": "train", "step": 5, "lo')                      # what a kill mid-write leaves
-    r = run_cli(*args, "--resume", "--extend-steps", "2")
+    r = run_cli(*args, "--resume", "--extend-steps", "6")
     assert "dropped a torn last line" in r.stderr
     assert [json.loads(l)["step"] for l in m.read_text().splitlines()][-1] == 6
     lines = good.splitlines(); lines[2] = lines[2][:10]
     m.write_text("\n".join(lines) + "\n")
-    r = run_cli(*args, "--resume", "--extend-steps", "2", check=False)
+    r = run_cli(*args, "--resume", "--extend-steps", "8", check=False)
     assert r.returncode == 2 and "metrics_baseline.jsonl:3: not valid JSON" in r.stderr
 
 

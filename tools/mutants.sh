@@ -18,8 +18,14 @@ ckpt-id-check|reasoning_nb/checkpoint.py|if meta.get("ckpt_id") != state.get("ck
 write-in-place|reasoning_nb/checkpoint.py|tmp_w, tmp_s = Path(str(p["weights"]) + tag), Path(str(p["state"]) + tag)|tmp_w, tmp_s = p["weights"], p["state"]|tests/test_checkpoint_kill.py
 no-ddp|reasoning_nb/engine.py|net = nn.parallel.DistributedDataParallel(model) if d.world_size > 1 else model|net = model|tests/test_ddp.py -k match_one
 gdn-chunked|reasoning_nb/ops/gdn.py|return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|return (o * 1.001).to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|tests/test_gdn_ops.py
-q-continue|reasoning_nb/models/act.py|torch.maximum(next_q_halt, next_q_continue)|next_q_continue|tests/test_recursion.py -k q_continue
-causal-halting|reasoning_nb/models/recursive_lm.py|cum = y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)|cum = y.float().mean(1, keepdim=True).expand_as(y)|tests/test_causality.py
+q-continue|reasoning_nb/models/halting.py|torch.maximum(next_q_halt, next_q_continue)|next_q_continue|tests/test_recursion.py -k q_continue
+causal-halting|reasoning_nb/models/act.py|y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)|y.float().mean(1, keepdim=True).expand_as(y)|tests/test_causality.py
+dqn-soft-update|reasoning_nb/models/halting.py|if self.t > 0: soft_update(self.target, self.model.q_head, d.tau)|pass|tests/test_halting.py -k soft_update
+dqn-tau-one|reasoning_nb/models/halting.py|soft_update(self.target, self.model.q_head, d.tau)|soft_update(self.target, self.model.q_head, 1.0)|tests/test_halting.py -k soft_update
+halting-dispatch|reasoning_nb/models/halting.py|("bce", "loss"): MarginHalting|("bce", "loss"): BCEHalting|tests/test_halting.py -k loss_margin
+policy-asked|reasoning_nb/models/act.py|halted = self._policy(halting).decide(|halted = self._policy(None).decide(|tests/test_halting.py -k asks_the_policy
+lm-infer-causal|reasoning_nb/models/recursive_lm.py|logits, steps, _ = eval_steps(self, batch["inputs"], halting=halting)|return RecursiveReasoner.infer(self, batch, halting)|tests/test_causality.py -k infer
+halting-restore|reasoning_nb/models/act.py|if self.halting is not None: self.halting.load_state_dict(d.get("halting", {}))|pass|tests/test_resume.py -k dqn
 memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_copy(0, slots, k)|bank.keys.index_copy_(0, slots, k)|tests/test_resume.py -k maze_memory
 memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
@@ -29,6 +35,8 @@ ddp-grad-scale|reasoning_nb/engine.py|(run.scaler.scale(loss) if run.scaler else
 divergence-check|reasoning_nb/engine.py|if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)|if False: check_finite(run)|tests/test_reliability.py -k divergence
 torn-line|reasoning_nb/metrics.py|if not (torn_ok and i == last): raise|if True: raise|tests/test_reliability.py -k torn
 finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): return|if False: return|tests/test_reliability.py -k finished
+tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None|tests/test_tracker.py -k tensorboard
+resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
 user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
 EOF
 )

@@ -1,5 +1,5 @@
 """Train a recursive reasoner one supervision step at a time, carrying its detached state across optimizer steps,
-and learn when to stop with a Q head (halt only, or halt + Q-learning continue).
+with a Q head that a halting policy (`14b_halting`) reads to decide when each example stops.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/act.html.md"""
 
@@ -8,12 +8,12 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/act.html.md"""
 # %% ../../nbs/14_act.ipynb #0238488f
 from __future__ import annotations
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from ..config import Config, check
 from .recursion import RecursiveCore, trunc_normal_
 
@@ -32,7 +32,7 @@ class DQNConfig(Config):
     eps_start: float = 0.5           # epsilon-greedy exploration at the first step ...
     eps_end: float = 0.05            # ... decaying linearly to this ...
     eps_steps: int = 1000            # ... over this many optimizer steps
-    step_penalty: float = 0.01       # reward: delta(token accuracy of the answer) - step_penalty per step ...
+    step_penalty: float = 0.01       # reward: the answer's gain in score (token accuracy; for an LM, nats of loss) - this per step ...
     solve_bonus: float = 1.0         # ... + this when the slot halts with its puzzle exactly solved
     double: bool = True              # Double-DQN target (online argmax, target value); False: target max
     entropy_weight: float = 0.0      # > 0: subtract this x entropy of softmax(q_halt, q_continue) from the loss
@@ -50,9 +50,10 @@ class DQNConfig(Config):
         for k in ("step_penalty", "solve_bonus", "entropy_weight", "novelty_weight", "rnd_weight", "dynamics_weight"):
             check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
 
-# %% ../../nbs/14_act.ipynb #6c568abf
+# %% ../../nbs/14_act.ipynb #14792a46
 HALTING_KINDS, Q_HEADS = ("bce", "dqn"), ("mlp", "gru", "attention")
 
+# %% ../../nbs/14_act.ipynb #6c568abf
 @dataclass
 class ACTConfig(Config):
     halt_max_steps: int = 16            # supervision steps per example at most
@@ -62,7 +63,7 @@ class ACTConfig(Config):
     eval_halting: str = "all"           # eval: "all" (run every step) or "learned" (halt when the Q head says so)
     loss_type: str = "softmax"          # per-token loss: "softmax" or "stablemax"
     q_loss_weight: float = 0.5          # weight of the halt and continue losses beside the token loss
-    halting: str = "bce"                # how the Q head learns: "bce" or "dqn"
+    halting: str = "bce"                # how the Q head learns: "bce" (the model's own target) or "dqn"
     q_head: str = "mlp"                 # Q head: "mlp", "gru" or "attention"
     dqn: DQNConfig = field(default_factory=DQNConfig)   # DQN halting settings (halting="dqn")
 
@@ -86,6 +87,7 @@ class TokenEmbed(nn.Module):
         trunc_normal_(self.emb.weight, std=1 / self.scale)
     def forward(self, data: dict): return self.scale * self.emb(data[self.key])
 
+# %% ../../nbs/14_act.ipynb #0fe1002b
 class QHead(nn.Module):
     "Halting Q-values from the answer state. y: [B, T, D] -> (q_halt, q_continue), each [B] float32 logits"
     def __init__(self, d_model: int, pool: str = "first"):
@@ -97,16 +99,25 @@ class QHead(nn.Module):
         "y: [B, T, D] -> (pooled y [B, D], None)"
         return (y[:, 0] if self.pool == "first" else y[:, -1] if self.pool == "last" else y.mean(1)), None
     def values(self, s):
-        "s: [B, summary_dim] -> (q_halt, q_continue), each [B] float32"
+        "s: [B, summary_dim] (or [B, T, summary_dim]) -> (q_halt, q_continue), each [B] (or [B, T]) float32"
         q = self.proj(s).float()
-        return q[:, 0], q[:, 1]
+        return q[..., 0], q[..., 1]
     def forward(self, y): return self.values(self.summary(y)[0])
 
-# %% ../../nbs/14_act.ipynb #42ab5306
+# %% ../../nbs/14_act.ipynb #59330232
+@patch
+def causal_summary(self: QHead, y, state=None):
+    "y: [B, T, D] -> (s: [B, T, D] with s[:, t] = summary of y[:, :t+1], None)"
+    if self.pool == "first": return y[:, :1].expand_as(y), None
+    if self.pool == "last": return y, None
+    return (y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)).to(y.dtype), None
+
+# %% ../../nbs/14_act.ipynb #74866d97
 def _rows(mask, like):
     "Broadcast a [B] mask against a [B, ...] tensor"
     return mask.view(-1, *[1] * (like.ndim - 1))
 
+# %% ../../nbs/14_act.ipynb #42ab5306
 @dataclass
 class Carry:
     "State carried between supervision steps"
@@ -131,12 +142,12 @@ class Carry:
 
 # %% ../../nbs/14_act.ipynb #fce02517
 class RecursiveReasoner(nn.Module):
-    "Deep-supervision wrapper: embed -> RecursiveCore (one step per call) -> head, with a Q head for halting"
+    "Deep-supervision wrapper: embed -> RecursiveCore (one step per call) -> head, with a Q head the halting policy reads"
+    answer_kind = "exact"               # how an answer is judged: "exact" (right or wrong) or "loss" (its cross-entropy only)
     def __init__(self, core: RecursiveCore, embed: Callable[[dict], torch.Tensor], head: Callable[[torch.Tensor], torch.Tensor],
                  q_head: QHead, act_cfg: ACTConfig):
         super().__init__()
         self.core, self.embed, self.head, self.q_head, self.act_cfg = core, embed, head, q_head, act_cfg
-        self.epsilon = 0.0                 # DQN halting's exploration rate, set by its halting object before each step
 
     def initial_carry(self, batch: dict) -> Carry:
         "A carry with every slot halted, so the first call loads `batch`"
@@ -145,87 +156,86 @@ class RecursiveReasoner(nn.Module):
         return Carry(y=empty, z=empty.clone(), steps=torch.zeros(B, dtype=torch.long, device=dev),
                      halted=torch.ones(B, dtype=torch.bool, device=dev), data={k: torch.zeros_like(v) for k, v in batch.items()})
 
-    def _reset(self, carry: Carry, batch: dict):
-        "Refill halted slots from `batch` and reset their state (the Q head's too) -> (data, x, y, z, steps, q_state)"
-        if set(batch) != set(carry.data): raise ValueError(f"batch has keys {sorted(batch)}, the carry holds {sorted(carry.data)}")
-        h = carry.halted
-        data = {k: torch.where(_rows(h, v), batch[k], v) for k, v in carry.data.items()}
-        x = self.embed(data)                                                   # (B, T, D)
-        y0, z0 = self.core.initial_state(*x.shape[:2])
-        if carry.y.shape != x.shape:
-            if not bool(h.all()): raise ValueError(f"carry state {tuple(carry.y.shape)} does not fit x {tuple(x.shape)}")
-            y, z, q_state = y0, z0, None                                       # None: the Q head starts its own state
+# %% ../../nbs/14_act.ipynb #e78e18e7
+@patch
+def _reset(self: RecursiveReasoner, carry: Carry, batch: dict):
+    "Refill halted slots from `batch` and reset their state (the Q head's too) -> (data, x, y, z, steps, q_state)"
+    if set(batch) != set(carry.data): raise ValueError(f"batch has keys {sorted(batch)}, the carry holds {sorted(carry.data)}")
+    h = carry.halted
+    data = {k: torch.where(_rows(h, v), batch[k], v) for k, v in carry.data.items()}
+    x = self.embed(data)                                                   # (B, T, D)
+    y0, z0 = self.core.initial_state(*x.shape[:2])
+    if carry.y.shape != x.shape:
+        if not bool(h.all()): raise ValueError(f"carry state {tuple(carry.y.shape)} does not fit x {tuple(x.shape)}")
+        return data, x, y0, z0, torch.zeros_like(carry.steps), None        # None: the Q head starts its own state
+    y, z = torch.where(_rows(h, y0), y0, carry.y), torch.where(_rows(h, z0), z0, carry.z)
+    q_state = None if carry.q_state is None else torch.where(_rows(h, carry.q_state), 0.0, carry.q_state)
+    return data, x, y, z, torch.where(h, 0, carry.steps), q_state
+
+# %% ../../nbs/14_act.ipynb #4acd3a14
+@patch
+def _policy(self: RecursiveReasoner, halting=None):
+    "The halting policy asked for decisions: `halting`, or a fresh one of the rule `act_cfg.halting` names"
+    if halting is not None: return halting
+    from reasoning_nb.models.halting import make_halting           # 14b builds on this module
+    return make_halting(self)
+
+# %% ../../nbs/14_act.ipynb #566554a1
+@patch
+def forward(self: RecursiveReasoner, carry: Carry, batch: dict, halting=None):
+    "One supervision step -> (new carry, out); `halting` (a policy, default: the configured rule's) decides who halts"
+    data, x, y, z, steps, q_state = self._reset(carry, batch)
+    y, z = self.core(x, y, z)
+    s, q_state = self.q_head.summary(y, q_state)
+    q_halt, q_continue = self.q_head.values(s)
+    steps = steps + 1
+    with torch.no_grad(): halted = self._policy(halting).decide(steps, q_halt, q_continue, training=self.training)
+    out = {"logits": self.head(y), "q_halt": q_halt, "q_continue": q_continue, "summary": s, "steps": steps, "halted": halted}
+    if q_state is not None: out["q_state"] = q_state = q_state.detach()
+    return Carry(y=y.detach(), z=z.detach(), steps=steps, halted=halted, data=data, q_state=q_state), out
+
+# %% ../../nbs/14_act.ipynb #dd6f3ed1
+@patch
+@torch.no_grad()
+def lookahead(self: RecursiveReasoner, carry: Carry) -> torch.Tensor:
+    "y: [B, T, D] after one more supervision step from `carry` (no gradient): what look-ahead halting targets compare with"
+    return self.core(self.embed(carry.data), carry.y, carry.z)[0]
+
+# %% ../../nbs/14_act.ipynb #5c08009c
+@patch
+@torch.no_grad()
+def infer(self: RecursiveReasoner, batch: dict, halting=None) -> dict:
+    "Run `batch` until every slot has halted once; each slot's `out` from its halting step"
+    halting, carry, final, done = self._policy(halting), self.initial_carry(batch), None, None
+    for _ in range(self.act_cfg.halt_max_steps):
+        carry, out = self(carry, batch, halting)
+        if final is None: final, done = dict(out), out["halted"].clone()
         else:
-            y, z = torch.where(_rows(h, y0), y0, carry.y), torch.where(_rows(h, z0), z0, carry.z)
-            q_state = None if carry.q_state is None else torch.where(_rows(h, carry.q_state), 0.0, carry.q_state)
-        return data, x, y, z, torch.where(h, 0, carry.steps), q_state
+            new = out["halted"] & ~done
+            final = {k: torch.where(_rows(new, v), v, final[k]) for k, v in out.items()}
+            done |= new
+        if bool(done.all()): break
+    return final
 
-    def _halt(self, steps, q_halt, q_continue):
-        "Which slots halt after this step ([B] bool); see the table above"
-        H = self.act_cfg.halt_max_steps
-        is_last = steps >= H
-        learned = self.act_cfg.act and (self.training or self.act_cfg.eval_halting == "learned")
-        if not learned: return is_last
-        dqn = self.act_cfg.halting == "dqn"
-        halted = is_last | ((q_halt > q_continue) if self.act_cfg.q_continue or dqn else (q_halt > 0))
-        if self.training and dqn:                                   # epsilon-greedy: a random action with prob. epsilon
-            explore = torch.rand(steps.shape, device=steps.device) < self.epsilon
-            return is_last | torch.where(explore, torch.rand(steps.shape, device=steps.device) < 0.5, halted)
-        if self.training and self.act_cfg.halt_exploration_prob > 0 and H >= 2:
-            explore = torch.rand(steps.shape, device=steps.device) < self.act_cfg.halt_exploration_prob
-            min_steps = torch.randint(2, H + 1, steps.shape, device=steps.device)
-            halted = halted & ~(explore & (steps < min_steps))
-        return halted
-
-    def forward(self, carry: Carry, batch: dict):
-        "One supervision step -> (new carry, out)"
-        data, x, y, z, steps, q_state = self._reset(carry, batch)
-        y, z = self.core(x, y, z)
-        s, q_state = self.q_head.summary(y, q_state)
-        q_halt, q_continue = self.q_head.values(s)
-        out = {"logits": self.head(y), "q_halt": q_halt, "q_continue": q_continue, "summary": s}
-        with torch.no_grad():
-            steps = steps + 1
-            halted = self._halt(steps, q_halt, q_continue)
-            if self.training and (self.act_cfg.q_continue or self.act_cfg.halting == "dqn"):
-                next_y = self.core(x, y, z)[0]
-                if self.act_cfg.halting == "dqn": out["next_y"] = next_y         # the DQN halting computes its own target
-                else:
-                    next_q_halt, next_q_continue = self.q_head.values(self.q_head.summary(next_y, q_state)[0])
-                    is_last = steps >= self.act_cfg.halt_max_steps
-                    out["target_q_continue"] = torch.sigmoid(torch.where(is_last, next_q_halt, torch.maximum(next_q_halt, next_q_continue)))
-        out["steps"], out["halted"] = steps, halted
-        if q_state is not None: out["q_state"] = q_state = q_state.detach()
-        return Carry(y=y.detach(), z=z.detach(), steps=steps, halted=halted, data=data, q_state=q_state), out
-
-    @torch.no_grad()
-    def infer(self, batch: dict) -> dict:
-        "Run `batch` until every slot has halted once; each slot's `out` from its halting step"
-        carry, final, done = self.initial_carry(batch), None, None
-        for _ in range(self.act_cfg.halt_max_steps):
-            carry, out = self(carry, batch)
-            if final is None: final, done = dict(out), out["halted"].clone()
-            else:
-                new = out["halted"] & ~done
-                final = {k: torch.where(_rows(new, v), v, final[k]) for k, v in out.items()}
-                done |= new
-            if bool(done.all()): break
-        return final
-
-# %% ../../nbs/14_act.ipynb #f1fb6d65
+# %% ../../nbs/14_act.ipynb #4fe9d24a
 IGNORE_INDEX = -100
 
+# %% ../../nbs/14_act.ipynb #37673d8a
 def softmax_cross_entropy(logits, labels, ignore_index: int = IGNORE_INDEX):
     "Per-token softmax cross-entropy in float32. logits: [B, T, V], labels: [B, T] -> [B, T] (0 where ignored)"
     return F.cross_entropy(logits.float().flatten(0, -2), labels.long().flatten(), ignore_index=ignore_index,
                            reduction="none").view(labels.shape)
 
+# %% ../../nbs/14_act.ipynb #f2748eb8
 def stablemax_s(x): return torch.where(x >= 0, x + 1, 1 / (1 - x.clamp(max=0)))
 
+# %% ../../nbs/14_act.ipynb #66d5be6a
 def log_stablemax(x, dim: int = -1):
+    "log of s(x) normalised over `dim`"
     s = stablemax_s(x)
     return s.log() - s.sum(dim, keepdim=True).log()
 
+# %% ../../nbs/14_act.ipynb #71962f96
 def stablemax_cross_entropy(logits, labels, ignore_index: int = IGNORE_INDEX):
     "Per-token stablemax cross-entropy in float64. logits: [B, T, V], labels: [B, T] -> [B, T] (0 where ignored)"
     logp = log_stablemax(logits.to(torch.float32 if logits.device.type == "mps" else torch.float64))
@@ -265,7 +275,12 @@ def act_loss(out: dict, labels: torch.Tensor, *, cfg: ACTConfig, halt_target: Op
 
 # %% ../../nbs/14_act.ipynb #f82fcd12
 class CarriedSlots:
-    "Mixin for an engine task whose `carry` (a `Carry` or None) is its state between optimizer steps"
+    "Mixin for an engine task whose state between optimizer steps is its `carry` (a `Carry` or None) and its `halting` policy's"
     carry: Optional[Carry] = None
-    def state_dict(self) -> dict: return {} if self.carry is None else {"carry": self.carry.to("cpu").state_dict()}
-    def load_state_dict(self, d: dict): self.carry = Carry.from_state_dict(d["carry"]).to(self.device) if d else None
+    halting = None                                  # the task's halting policy (`14b_halting`), if it has one
+    def state_dict(self) -> dict:
+        d = {} if self.carry is None else {"carry": self.carry.to("cpu").state_dict()}
+        return d if self.halting is None else d | {"halting": self.halting.state_dict()}
+    def load_state_dict(self, d: dict):
+        self.carry = Carry.from_state_dict(d["carry"]).to(self.device) if "carry" in d else None
+        if self.halting is not None: self.halting.load_state_dict(d.get("halting", {}))

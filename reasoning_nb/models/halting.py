@@ -1,6 +1,8 @@
-"""One halting interface for the trainer: `BCEHalting` (the published rule: the Q head learns "is the answer right")
-and `DQNHalting` (halting as a two-action decision, learned by Double DQN from a replay buffer, with a shaped
-reward and optional intrinsic bonuses), and three Q heads that serve both.
+"""A halting policy owns the decision the reasoner asks for at every step, the Q head's target and the loss:
+`BCEHalting` (the published rule: "the answer is right"), `MarginHalting` (the language model's: "another step
+would lower the loss by less than a margin") and `DQNHalting` (a two-action decision learned by Double DQN from a
+replay buffer, with a shaped reward and optional intrinsic bonuses), behind one factory; and three Q heads
+(MLP, GRU, attention) that serve them all.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/halting.html.md"""
 
@@ -13,13 +15,16 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from ..config import check, ConfigError
-from .act import ACTConfig, DQNConfig, QHead, RecursiveReasoner, Carry, act_loss, IGNORE_INDEX
+from .act import ACTConfig, DQNConfig, HALTING_KINDS, QHead, RecursiveReasoner, Carry, act_loss
+from .act import softmax_cross_entropy, IGNORE_INDEX
 from .intrinsic import Intrinsic
 
 # %% auto #0
-__all__ = ['Q_HEAD_CLASSES', 'HALTING', 'GRUQHead', 'AttnQHead', 'make_q_head', 'epsilon', 'soft_update', 'ReplayBuffer',
-           'shaped_reward', 'dqn_target', 'td_loss', 'BCEHalting', 'answer_accuracy', 'DQNHalting', 'make_halting']
+__all__ = ['Q_HEAD_CLASSES', 'HALTING', 'GRUQHead', 'AttnQHead', 'make_q_head', 'answer_accuracy', 'sequence_loss',
+           'answer_score', 'HaltingPolicy', 'BCEHalting', 'MarginHalting', 'epsilon', 'soft_update', 'ReplayBuffer',
+           'shaped_reward', 'dqn_target', 'td_loss', 'DQNHalting', 'make_halting']
 
 # %% ../../nbs/14b_halting.ipynb #b543b7de
 class GRUQHead(QHead):
@@ -34,30 +39,142 @@ class GRUQHead(QHead):
         h = self.cell(x.float(), None if state is None else state.float())   # (B, hidden)
         return h, h
 
+# %% ../../nbs/14b_halting.ipynb #f74d2a26
 class AttnQHead(QHead):
     "One learned query attends over the positions of y; the attended vector is the summary"
     def __init__(self, d_model: int):
         super().__init__(d_model)
         self.query = nn.Parameter(torch.randn(d_model) / d_model ** 0.5)
         self.key, self.value = nn.Linear(d_model, d_model, bias=False), nn.Linear(d_model, d_model, bias=False)
+    def scores(self, y): return (self.key(y) @ self.query.to(y.dtype)).float() / y.shape[-1] ** 0.5   # (B, T)
     def summary(self, y, state=None):
         "y: [B, T, D] -> (softmax_t(k_t . q / sqrt(D)) v_t: [B, D], None)"
-        att = torch.softmax((self.key(y) @ self.query.to(y.dtype)).float() / y.shape[-1] ** 0.5, -1)   # (B, T)
-        return torch.einsum("bt,btd->bd", att, self.value(y).float()), None
+        return torch.einsum("bt,btd->bd", torch.softmax(self.scores(y), -1), self.value(y).float()), None
 
+# %% ../../nbs/14b_halting.ipynb #42cfb11b
+@patch
+def causal_summary(self: GRUQHead, y, state=None):
+    "y: [B, T, D], state: [B, T, hidden] or None -> (s, s) with s[:, t] the GRU step on the pooled prefix y[:, :t+1]"
+    x = QHead.causal_summary(self, y)[0]                                      # (B, T, D)
+    B, T, _ = x.shape
+    h = self.cell(x.float().reshape(B * T, -1), None if state is None else state.float().reshape(B * T, -1))
+    return h.view(B, T, -1), h.view(B, T, -1)
+
+# %% ../../nbs/14b_halting.ipynb #031bced1
+@patch
+def causal_summary(self: AttnQHead, y, state=None):
+    "y: [B, T, D] -> (s: [B, T, D], None), s[:, t] the attention over positions <= t"
+    T = y.shape[1]
+    future = torch.ones(T, T, dtype=torch.bool, device=y.device).triu(1)             # (t, s): s > t is masked
+    att = torch.softmax(self.scores(y)[:, None, :].masked_fill(future, float("-inf")), -1)   # (B, T, T)
+    return torch.einsum("bts,bsd->btd", att, self.value(y).float()), None
+
+# %% ../../nbs/14b_halting.ipynb #9671951f
 Q_HEAD_CLASSES = {"mlp": QHead, "gru": GRUQHead, "attention": AttnQHead}
 
-def make_q_head(kind: str, d_model: int) -> QHead:
-    "The Q head `ACTConfig.q_head` names"
+# %% ../../nbs/14b_halting.ipynb #95e9bf39
+def make_q_head(kind: str, d_model: int, pool: str = "first") -> QHead:
+    "The Q head `ACTConfig.q_head` names; `pool` is the MLP and GRU heads' pooling"
     check(kind in Q_HEAD_CLASSES, "q_head", f"must be one of {list(Q_HEAD_CLASSES)}, got {kind!r}")
-    return Q_HEAD_CLASSES[kind](d_model)
+    return AttnQHead(d_model) if kind == "attention" else Q_HEAD_CLASSES[kind](d_model, pool=pool)
 
-# %% ../../nbs/14b_halting.ipynb #29e17b87
-def epsilon(cfg: DQNConfig, step: int) -> float:
-    "Exploration rate at optimizer step `step`"
-    return cfg.eps_end + (cfg.eps_start - cfg.eps_end) * max(0.0, 1 - step / cfg.eps_steps)
+# %% ../../nbs/14b_halting.ipynb #6e8f799a
+def answer_accuracy(logits, labels):
+    "([B] token accuracy, [B] exactly solved) of the argmax answer. logits: [B, T, V], labels: [B, T]"
+    mask = labels != IGNORE_INDEX; n = mask.sum(-1)
+    correct = (mask & (logits.argmax(-1) == labels)).sum(-1)
+    return correct / n.clamp_min(1), correct == n
+
+# %% ../../nbs/14b_halting.ipynb #7bddb031
+def sequence_loss(logits, labels):
+    "[B] mean token cross-entropy of each sequence over its valid tokens. logits: [B, T, V], labels: [B, T]"
+    n = (labels != IGNORE_INDEX).sum(-1)
+    return softmax_cross_entropy(logits, labels).sum(-1) / n.clamp_min(1)
+
+# %% ../../nbs/14b_halting.ipynb #d9b23654
+def answer_score(logits, labels, kind: str):
+    "([B] score, [B] solved) of the argmax answer judged `kind`: 'exact' (token accuracy) or 'loss' (minus the sequence loss)"
+    if kind == "exact": return answer_accuracy(logits, labels)
+    check(kind == "loss", "answer_kind", f"must be 'exact' or 'loss', got {kind!r}")
+    return -sequence_loss(logits, labels), torch.zeros(len(labels), dtype=torch.bool, device=labels.device)
+
+# %% ../../nbs/14b_halting.ipynb #c59d1c29
+class HaltingPolicy:
+    "A halting rule: `decide` (asked by the reasoner at every step), the Q head's targets and the loss (`step`)"
+    metric_names: tuple = ()                  # the rule's own metrics, kept by the trainers next to act_loss's
+    def __init__(self, model: RecursiveReasoner): self.model = model
+    @property
+    def act_cfg(self) -> ACTConfig: return self.model.act_cfg
+    def learned(self, training: bool) -> bool:
+        "Whether the Q head decides: act=True, and training or eval_halting='learned' (else only the last step halts)"
+        return self.act_cfg.act and (training or self.act_cfg.eval_halting == "learned")
+    def decide(self, steps, q_halt, q_continue, *, training: bool):
+        "Who halts after this step: bool of the shape of `steps` ([B] slots, or [B, T] positions in causal evaluation)"
+        is_last = steps >= self.act_cfg.halt_max_steps
+        if not self.learned(training): return is_last
+        halted = is_last | self.greedy(q_halt, q_continue)
+        return (self.explore(steps, halted) | is_last) if training else halted
+    def greedy(self, q_halt, q_continue): raise NotImplementedError(f"{type(self).__name__}.greedy")
+    def explore(self, steps, halted): return halted
+    def step(self, net, carry: Carry, batch: dict): raise NotImplementedError(f"{type(self).__name__}.step")
+    def state_dict(self) -> dict: return {}
+    def load_state_dict(self, d: dict): pass
+
+# %% ../../nbs/14b_halting.ipynb #86e5390b
+class BCEHalting(HaltingPolicy):
+    "BCE halting: q_halt learns 'the answer is exactly right'; with act_cfg.q_continue also HRM's bootstrapped continue target"
+    def greedy(self, q_halt, q_continue): return q_halt > q_continue if self.act_cfg.q_continue else q_halt > 0
+    def explore(self, steps, halted):
+        "As published: with prob. halt_exploration_prob a slot draws a minimum step count in [2, halt_max_steps]"
+        p, max_steps = self.act_cfg.halt_exploration_prob, self.act_cfg.halt_max_steps
+        if p == 0 or max_steps < 2: return halted
+        explore = torch.rand(steps.shape, device=steps.device) < p
+        return halted & ~(explore & (steps < torch.randint(2, max_steps + 1, steps.shape, device=steps.device)))
+    def needs_lookahead(self) -> bool: return self.act_cfg.q_continue
+    def halt_target(self, carry: Carry, out: dict, next_y=None):
+        "([B] 1 where the slot's answer is exactly right, {} no extra metrics)"
+        return answer_accuracy(out["logits"].detach(), carry.data["labels"])[1].float(), {}
+
+# %% ../../nbs/14b_halting.ipynb #68879d11
+@patch
+@torch.no_grad()
+def continue_target(self: BCEHalting, carry: Carry, out: dict, next_y):
+    "HRM's Q-continue target [B]: sigmoid of the next state's value, max(q_halt, q_continue), or q_halt at the last step"
+    q = self.model.q_head
+    next_q_halt, next_q_continue = q.values(q.summary(next_y, carry.q_state)[0])
+    is_last = out["steps"] >= self.act_cfg.halt_max_steps
+    return torch.sigmoid(torch.where(is_last, next_q_halt, torch.maximum(next_q_halt, next_q_continue)))
+
+# %% ../../nbs/14b_halting.ipynb #264e7782
+@patch
+def step(self: BCEHalting, net, carry: Carry, batch: dict):
+    "One supervision step -> (carry, out, loss, metrics); `out` gains halt_target (and target_q_continue)"
+    carry, out = net(carry, batch, self)                                  # the reasoner asks self.decide
+    next_y = self.model.lookahead(carry) if self.needs_lookahead() else None
+    out["halt_target"], extra = self.halt_target(carry, out, next_y)
+    if self.act_cfg.q_continue: out["target_q_continue"] = self.continue_target(carry, out, next_y)
+    loss, m = act_loss(out, carry.data["labels"], cfg=self.act_cfg, halt_target=out["halt_target"])
+    return carry, out, loss, m | extra | {"halt_loss": self.act_cfg.q_loss_weight * (m["q_halt_loss"] + m["q_continue_loss"])}
+
+# %% ../../nbs/14b_halting.ipynb #3f55c169
+class MarginHalting(BCEHalting):
+    "BCE halting for a language model: q_halt learns 'one more step would lower the loss by less than cfg.halt_margin'"
+    metric_names = ("halt_target_mean", "next_step_gain")
+    def needs_lookahead(self) -> bool: return True
+    @torch.no_grad()
+    def halt_target(self, carry: Carry, out: dict, next_y=None):
+        "([B] 1 where the next step gains less than halt_margin nats or this is the last step, its metrics)"
+        labels, last = carry.data["labels"], out["steps"] >= self.act_cfg.halt_max_steps
+        gain = sequence_loss(out["logits"], labels) - sequence_loss(self.model.head(next_y), labels)   # (B,) nats
+        target = torch.where(last, 1.0, (gain < self.model.cfg.halt_margin).float())
+        return target, {"halt_target_mean": target.mean(), "next_step_gain": gain.mean()}
 
 # %% ../../nbs/14b_halting.ipynb #1d2e507a
+def epsilon(dqn_cfg: DQNConfig, step: int) -> float:
+    "Exploration rate at optimizer step `step`"
+    return dqn_cfg.eps_end + (dqn_cfg.eps_start - dqn_cfg.eps_end) * max(0.0, 1 - step / dqn_cfg.eps_steps)
+
+# %% ../../nbs/14b_halting.ipynb #cd302eaa
 @torch.no_grad()
 def soft_update(target: nn.Module, online: nn.Module, tau: float):
     "target <- (1 - tau) * target + tau * online (floating parameters and buffers)"
@@ -65,9 +182,10 @@ def soft_update(target: nn.Module, online: nn.Module, tau: float):
     for t, o in zip(list(target.parameters()) + list(target.buffers()), list(online.parameters()) + list(online.buffers())):
         if t.is_floating_point(): t.lerp_(o.to(t.dtype), tau)
 
-# %% ../../nbs/14b_halting.ipynb #4542b235
+# %% ../../nbs/14b_halting.ipynb #2c98895e
 class ReplayBuffer:
     "Circular buffer of halting transitions in pre-allocated tensors (summaries in bf16)"
+    FIELDS = ("s", "s_next", "action", "reward", "done", "next_last")
     def __init__(self, capacity: int, dim: int, device="cpu"):
         check(capacity >= 1, "capacity", f"must be >= 1, got {capacity}")
         self.capacity, self.dim = capacity, dim
@@ -77,7 +195,6 @@ class ReplayBuffer:
         self.reward = torch.zeros(capacity, dtype=torch.float32, device=device)
         self.done, self.next_last = (torch.zeros(capacity, dtype=torch.bool, device=device) for _ in range(2))
         self.ptr, self.size = 0, 0
-    FIELDS = ("s", "s_next", "action", "reward", "done", "next_last")
 
     def push(self, **tr):
         "Append a batch of transitions (each field [n, ...]); the oldest are overwritten once full"
@@ -92,122 +209,148 @@ class ReplayBuffer:
         idx = torch.randint(0, self.size, (n,), device=self.s.device)
         return {k: getattr(self, k)[idx].float() if k.startswith("s") else getattr(self, k)[idx] for k in self.FIELDS}
 
-    def to(self, device) -> "ReplayBuffer":
-        for k in self.FIELDS: setattr(self, k, getattr(self, k).to(device))
-        return self
+# %% ../../nbs/14b_halting.ipynb #098d72d3
+@patch
+def to(self: ReplayBuffer, device) -> ReplayBuffer:
+    for k in self.FIELDS: setattr(self, k, getattr(self, k).to(device))
+    return self
 
-    def state_dict(self) -> dict:
-        return {"ptr": self.ptr, "size": self.size, **{k: getattr(self, k)[:self.size].cpu() for k in self.FIELDS}}
+# %% ../../nbs/14b_halting.ipynb #cb7b8a84
+@patch
+def state_dict(self: ReplayBuffer) -> dict:
+    return {"ptr": self.ptr, "size": self.size, **{k: getattr(self, k)[:self.size].cpu() for k in self.FIELDS}}
 
-    def load_state_dict(self, d: dict):
-        if d["s"].shape[1] != self.dim: raise ValueError(f"replay state has summaries of width {d['s'].shape[1]}, this buffer {self.dim} (q_head)")
-        if d["size"] > self.capacity: raise ValueError(f"replay state holds {d['size']} transitions, more than capacity={self.capacity}")
-        for k in self.FIELDS: getattr(self, k)[:d["size"]] = d[k].to(self.s.device)
-        self.ptr, self.size = d["ptr"], d["size"]
+# %% ../../nbs/14b_halting.ipynb #bf54aab0
+@patch
+def load_state_dict(self: ReplayBuffer, d: dict):
+    if d["s"].shape[1] != self.dim: raise ValueError(f"replay state has summaries of width {d['s'].shape[1]}, this buffer {self.dim} (q_head)")
+    if d["size"] > self.capacity: raise ValueError(f"replay state holds {d['size']} transitions, more than capacity={self.capacity}")
+    for k in self.FIELDS: getattr(self, k)[:d["size"]] = d[k].to(self.s.device)
+    self.ptr, self.size = d["ptr"], d["size"]
 
-# %% ../../nbs/14b_halting.ipynb #4a32b207
-def shaped_reward(acc, next_acc, solved, halted, cfg: DQNConfig, bonus=0.0):
-    "[B] reward of this step's action; acc, next_acc: [B] token accuracy now / after one more step; solved, halted: [B] bool"
-    return -cfg.step_penalty + torch.where(halted, cfg.solve_bonus * solved.float(), next_acc - acc + bonus)
+# %% ../../nbs/14b_halting.ipynb #c3ab9a52
+def shaped_reward(acc, next_acc, solved, halted, dqn_cfg: DQNConfig, bonus=0.0):
+    "[B] reward of this step's action; acc, next_acc: [B] answer score now / after one more step; solved, halted: [B] bool"
+    return -dqn_cfg.step_penalty + torch.where(halted, dqn_cfg.solve_bonus * solved.float(), next_acc - acc + bonus)
 
+# %% ../../nbs/14b_halting.ipynb #57220dd6
 def dqn_target(reward, done, next_last, q_next, q_next_target, *, gamma: float, double: bool = True):
     "[B] TD target. q_next, q_next_target: [B, 2] (halt, continue) values of s' from the online / target head"
     greedy = (q_next if double else q_next_target).argmax(-1)
     a = torch.where(next_last, 0, greedy)                                   # the last step can only halt
     return reward + gamma * (~done).float() * q_next_target.gather(-1, a.unsqueeze(-1)).squeeze(-1)
 
+# %% ../../nbs/14b_halting.ipynb #f3d7fd5a
 def td_loss(q, action, target):
     "Huber loss of Q(s, action) against the target. q: [B, 2], action: [B] (0 halt, 1 continue)"
     return F.smooth_l1_loss(q.gather(-1, action.long().unsqueeze(-1)).squeeze(-1), target.detach())
 
-# %% ../../nbs/14b_halting.ipynb #c566a733
-class BCEHalting:
-    "Halting learned by BCE on 'the answer is right' (and HRM's Q-continue target with act_cfg.q_continue)"
-    metric_names = ()
-    def __init__(self, model: RecursiveReasoner): self.model = model
-    def step(self, net, carry: Carry, batch: dict):
-        "One supervision step -> (carry, out, loss, metrics)"
-        carry, out = net(carry, batch)
-        loss, m = act_loss(out, carry.data["labels"], cfg=self.model.act_cfg)
-        return carry, out, loss, m
-    def state_dict(self) -> dict: return {}
-    def load_state_dict(self, d: dict): pass
-
-# %% ../../nbs/14b_halting.ipynb #ac2bff67
-def answer_accuracy(logits, labels):
-    "([B] token accuracy, [B] exactly solved) of the argmax answer. logits: [B, T, V], labels: [B, T]"
-    mask = labels != IGNORE_INDEX; n = mask.sum(-1)
-    correct = (mask & (logits.argmax(-1) == labels)).sum(-1)
-    return correct / n.clamp_min(1), correct == n
-
-class DQNHalting:
+# %% ../../nbs/14b_halting.ipynb #7b32e192
+class DQNHalting(HaltingPolicy):
     "Halting as a two-action decision learned by Double DQN: target head, replay buffer, shaped + intrinsic reward"
     metric_names = ("td_loss", "td_replay_loss", "reward", "epsilon", "intrinsic")
     def __init__(self, model: RecursiveReasoner):
-        self.model, self.cfg, self.t = model, model.act_cfg.dqn, 0
-        self.target = copy.deepcopy(model.q_head).requires_grad_(False)
-        self.buffer = ReplayBuffer(self.cfg.capacity, model.q_head.summary_dim)
-        self.intrinsic = Intrinsic(model.q_head.summary_dim, novelty=self.cfg.novelty_weight, rnd=self.cfg.rnd_weight,
-                                   dynamics=self.cfg.dynamics_weight, seed=0)
-
-    def _to(self, device):
-        if self.buffer.s.device != torch.device(device):
-            self.target.to(device); self.buffer.to(device); self.intrinsic.to(device)
-
+        super().__init__(model)
+        self.t, self.target, self.buffer, self.intrinsic = 0, None, None, None   # steps taken; the learner, built at first use
+    @property
+    def dqn_cfg(self) -> DQNConfig: return self.act_cfg.dqn
+    def greedy(self, q_halt, q_continue): return q_halt > q_continue
+    def explore(self, steps, halted):
+        "epsilon-greedy: with prob. epsilon(t), a slot's action is a fair coin"
+        explore = torch.rand(steps.shape, device=steps.device) < epsilon(self.dqn_cfg, self.t)
+        return torch.where(explore, torch.rand(steps.shape, device=steps.device) < 0.5, halted)
     def _q(self, head, s): return torch.stack(head.values(s), -1)          # (B, 2): halt, continue
 
-    def step(self, net, carry: Carry, batch: dict):
-        "One supervision step -> (carry, out, loss, metrics)"
-        m, c = self.model, self.cfg
-        self._to(m.core.y_init.device)
-        if self.t > 0: soft_update(self.target, m.q_head, c.tau)
-        m.epsilon = epsilon(c, self.t)
-        carry, out = net(carry, batch)
-        labels, halted = carry.data["labels"], out["halted"]
-        lm_loss, met = act_loss(out, labels, cfg=m.act_cfg.replace(q_loss_weight=0.0))
-        with torch.no_grad():
-            acc, solved = answer_accuracy(out["logits"], labels)
-            next_acc, _ = answer_accuracy(m.head(out["next_y"]), labels)
-            s, s_next = out["summary"].detach().float(), m.q_head.summary(out["next_y"], out.get("q_state"))[0].float()
-            bonus = self.intrinsic.bonus(s, s_next)
-            reward = shaped_reward(acc, next_acc, solved, halted, c, bonus)
-            next_last = out["steps"] + 1 >= m.act_cfg.halt_max_steps
-            target = dqn_target(reward, halted, next_last, self._q(m.q_head, s_next),
-                                self._q(self.target, self.target.summary(out["next_y"], out.get("q_state"))[0]), gamma=c.gamma, double=c.double)
-        action = (~halted).long()
-        q = torch.stack([out["q_halt"], out["q_continue"]], -1)
-        td = td_loss(q, action, target)
-        self.buffer.push(s=s, s_next=s_next, action=action, reward=reward, done=halted, next_last=next_last)
-        rb = self.buffer.sample(c.replay_batch)
-        with torch.no_grad():
-            rb_target = dqn_target(rb["reward"], rb["done"], rb["next_last"], self._q(m.q_head, rb["s_next"]),
-                                   self._q(self.target, rb["s_next"]), gamma=c.gamma, double=c.double)
-        td_replay = td_loss(self._q(m.q_head, rb["s"]), rb["action"], rb_target)
-        p = torch.softmax(q, -1)
-        entropy = -(p * p.clamp_min(1e-12).log()).sum(-1).mean()
-        loss = lm_loss + m.act_cfg.q_loss_weight * (td + td_replay) - c.entropy_weight * entropy
-        cont = ~halted
-        if len(self.intrinsic.parts) and bool(cont.any()):
-            with torch.enable_grad(): self.intrinsic.update(s[cont], s_next[cont])
-        self.t += 1
-        met |= {"loss": loss.detach(), "td_loss": td.detach(), "td_replay_loss": td_replay.detach(), "reward": reward.mean(),
-                "epsilon": torch.tensor(m.epsilon), "intrinsic": bonus.mean(), "td_target": target.mean(), "entropy": entropy.detach()}
-        return carry, out, loss, met
+# %% ../../nbs/14b_halting.ipynb #c68af8a4
+@patch
+def _learner(self: DQNHalting):
+    "Build at first use (and keep on the model's device): the target head, the replay buffer, the intrinsic modules"
+    q, d, dev = self.model.q_head, self.dqn_cfg, self.model.core.y_init.device
+    if self.target is None:
+        with torch.random.fork_rng(devices=[]):                            # initialised from a copy of the CPU random state
+            self.target = copy.deepcopy(q).requires_grad_(False)
+            self.buffer = ReplayBuffer(d.capacity, q.summary_dim)
+            self.intrinsic = Intrinsic(q.summary_dim, novelty=d.novelty_weight, rnd=d.rnd_weight, dynamics=d.dynamics_weight, seed=0)
+    if self.buffer.s.device != dev: self.target.to(dev); self.buffer.to(dev); self.intrinsic.to(dev)
 
-    def state_dict(self) -> dict:
-        return {"t": self.t, "target": {k: v.cpu() for k, v in self.target.state_dict().items()}, "buffer": self.buffer.state_dict(),
-                "intrinsic": self.intrinsic.full_state()}
+# %% ../../nbs/14b_halting.ipynb #3c7a7a4d
+@patch
+@torch.no_grad()
+def _transitions(self: DQNHalting, carry: Carry, out: dict):
+    "(transitions for the buffer, [B] TD target, [B] intrinsic bonus) of the step that produced `carry`, `out`"
+    m, d, halted, labels = self.model, self.dqn_cfg, out["halted"], carry.data["labels"]
+    next_y, q_state = m.lookahead(carry), out.get("q_state")
+    score, solved = answer_score(out["logits"], labels, m.answer_kind)
+    next_score, _ = answer_score(m.head(next_y), labels, m.answer_kind)
+    s, s_next = out["summary"].detach().float(), m.q_head.summary(next_y, q_state)[0].float()
+    bonus = self.intrinsic.bonus(s, s_next)
+    reward = shaped_reward(score, next_score, solved, halted, d, bonus)
+    next_last = out["steps"] + 1 >= self.act_cfg.halt_max_steps
+    target = dqn_target(reward, halted, next_last, self._q(m.q_head, s_next),
+                        self._q(self.target, self.target.summary(next_y, q_state)[0]), gamma=d.gamma, double=d.double)
+    return dict(s=s, s_next=s_next, action=(~halted).long(), reward=reward, done=halted, next_last=next_last), target, bonus
 
-    def load_state_dict(self, d: dict):
-        if not d: return
-        self._to(self.model.core.y_init.device)
-        self.t = d["t"]; self.target.load_state_dict(d["target"]); self.buffer.load_state_dict(d["buffer"])
-        self.intrinsic.load_full_state(d["intrinsic"])
+# %% ../../nbs/14b_halting.ipynb #2f389930
+@patch
+def _replay_loss(self: DQNHalting):
+    "TD loss of the online head on `replay_batch` stored transitions, against their Double-DQN targets"
+    m, d = self.model, self.dqn_cfg
+    rb = self.buffer.sample(d.replay_batch)
+    with torch.no_grad():
+        target = dqn_target(rb["reward"], rb["done"], rb["next_last"], self._q(m.q_head, rb["s_next"]),
+                            self._q(self.target, rb["s_next"]), gamma=d.gamma, double=d.double)
+    return td_loss(self._q(m.q_head, rb["s"]), rb["action"], target)
 
-HALTING = {"bce": BCEHalting, "dqn": DQNHalting}
+# %% ../../nbs/14b_halting.ipynb #c3fc7d7a
+@patch
+def step(self: DQNHalting, net, carry: Carry, batch: dict):
+    "One supervision step -> (carry, out, loss, metrics): soft target update, the step, TD losses, replay, intrinsic update"
+    d = self.dqn_cfg
+    self._learner()
+    if self.t > 0: soft_update(self.target, self.model.q_head, d.tau)
+    eps = epsilon(d, self.t)
+    carry, out = net(carry, batch, self)                                 # the reasoner asks self.decide (epsilon-greedy)
+    lm_loss, met = act_loss(out, carry.data["labels"], cfg=self.act_cfg.replace(q_loss_weight=0.0))
+    tr, target, bonus = self._transitions(carry, out)
+    q = torch.stack([out["q_halt"], out["q_continue"]], -1)
+    td = td_loss(q, tr["action"], target)
+    self.buffer.push(**tr)
+    td_replay = self._replay_loss()
+    p = torch.softmax(q, -1)
+    entropy = -(p * p.clamp_min(1e-12).log()).sum(-1).mean()
+    halt_loss = self.act_cfg.q_loss_weight * (td + td_replay) - d.entropy_weight * entropy
+    cont = ~tr["done"]
+    if len(self.intrinsic.parts) and bool(cont.any()):
+        with torch.enable_grad(): self.intrinsic.update(tr["s"][cont], tr["s_next"][cont])
+    self.t += 1
+    met |= {"loss": (lm_loss + halt_loss).detach(), "halt_loss": halt_loss.detach(), "td_loss": td.detach(),
+            "td_replay_loss": td_replay.detach(), "reward": tr["reward"].mean(), "epsilon": torch.tensor(eps),
+            "intrinsic": bonus.mean(), "td_target": target.mean(), "entropy": entropy.detach()}
+    return carry, out, lm_loss + halt_loss, met
 
-def make_halting(model: RecursiveReasoner):
-    "The halting object of `model.act_cfg.halting`"
+# %% ../../nbs/14b_halting.ipynb #5914f856
+@patch
+def state_dict(self: DQNHalting) -> dict:
+    self._learner()
+    return {"t": self.t, "target": {k: v.cpu() for k, v in self.target.state_dict().items()}, "buffer": self.buffer.state_dict(),
+            "intrinsic": self.intrinsic.full_state()}
+
+# %% ../../nbs/14b_halting.ipynb #50b02d21
+@patch
+def load_state_dict(self: DQNHalting, d: dict):
+    if not d: return
+    self._learner()
+    self.t = d["t"]; self.target.load_state_dict(d["target"]); self.buffer.load_state_dict(d["buffer"])
+    self.intrinsic.load_full_state(d["intrinsic"])
+
+# %% ../../nbs/14b_halting.ipynb #2f5cdf9c
+HALTING = {("bce", "exact"): BCEHalting, ("bce", "loss"): MarginHalting,
+           ("dqn", "exact"): DQNHalting, ("dqn", "loss"): DQNHalting}
+
+# %% ../../nbs/14b_halting.ipynb #f20b4389
+def make_halting(model: RecursiveReasoner) -> HaltingPolicy:
+    "The halting policy of `model`: the rule `act_cfg.halting` names, for answers judged as `model.answer_kind` says"
     kind = model.act_cfg.halting
-    if kind not in HALTING: raise ConfigError(f"halting must be one of {list(HALTING)}, got {kind!r}")
-    return HALTING[kind](model)
+    if kind not in HALTING_KINDS: raise ConfigError(f"halting must be one of {list(HALTING_KINDS)}, got {kind!r}")
+    if (kind, model.answer_kind) not in HALTING: raise ConfigError(f"answer_kind must be 'exact' or 'loss', got {model.answer_kind!r}")
+    return HALTING[(kind, model.answer_kind)](model)

@@ -108,13 +108,13 @@ class PuzzleModel(RecursiveReasoner):
 @patch(as_prop=True)
 def memory(self: PuzzleModel) -> Optional[MemoryBank]: return getattr(self.core, "memory", None)
 
-# %% ../../nbs/16_puzzle_model.ipynb #efeb7be6
+# %% ../../nbs/16_puzzle_model.ipynb #f90c6de6
 @patch
-def forward(self: PuzzleModel, carry, batch):
-    "One supervision step; with memory, its reads tally hits against the slots' puzzle ids"
+def forward(self: PuzzleModel, carry, batch, halting=None):
+    "One supervision step (`halting` decides who halts); with memory, its reads tally hits against the slots' puzzle ids"
     if self.memory is not None:
         self.memory.reader_family = torch.where(carry.halted, batch["puzzle_ids"], carry.data["puzzle_ids"])
-    return RecursiveReasoner.forward(self, carry, batch)
+    return RecursiveReasoner.forward(self, carry, batch, halting)
 
 # %% ../../nbs/16_puzzle_model.ipynb #5db04e94
 @patch

@@ -1,5 +1,5 @@
 """The hybrid block stack as the recursed network of a TRM-style reasoner over tokens, with deep supervision and
-a sequence-level ACT head that learns when another step stops paying.
+a sequence-level Q head whose halting policy (the loss margin, or DQN) learns when another step stops paying.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/recursive_lm.html.md"""
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+from fastcore.basics import patch
 from ..config import Config, check
 from .hybrid import HybridLMConfig, HybridBackbone, HybridLM, TokenIO, flops_per_token
 from .recursion import RecursionConfig, RecursiveCore
-from .act import ACTConfig, Carry, QHead, RecursiveReasoner, act_loss, softmax_cross_entropy
+from .act import ACTConfig, RecursiveReasoner
+from .halting import make_q_head, sequence_loss
 
 # %% auto #0
 __all__ = ['RecursiveLMConfig', 'RecursiveLM', 'eval_steps']
@@ -24,78 +25,69 @@ __all__ = ['RecursiveLMConfig', 'RecursiveLM', 'eval_steps']
 class RecursiveLMConfig(Config):
     lm: HybridLMConfig = field(default_factory=HybridLMConfig)           # the recursed stack, its embedding and head
     recursion: RecursionConfig = field(default_factory=RecursionConfig)  # cycles per supervision step, trm or hrm
-    act: ACTConfig = field(default_factory=ACTConfig)                    # supervision steps and halting
-    halt_margin: float = 0.01          # nats: halt when another step would lower the loss by less than this
+    act: ACTConfig = field(default_factory=ACTConfig)                    # supervision steps, halting ("bce": the margin; "dqn"), Q head
+    halt_margin: float = 0.01          # nats: halt when another step would lower the loss by less than this ("bce")
 
     def validate(self):
         check(self.halt_margin >= 0, "halt_margin", f"must be >= 0, got {self.halt_margin}")
         check(self.recursion.mode in ("trm", "hrm"), "recursion.mode",
               f"must be 'trm' or 'hrm' for the recursive LM (the non-recursive model is HybridLM), got {self.recursion.mode!r}")
-        check(self.act.halting == "bce", "act.halting", f"the recursive LM halts by the loss-margin target only ('bce'); "
-              f"DQN halting needs a solved/unsolved reward and is built for the puzzle models, got {self.act.halting!r}")
-        check(self.act.q_head == "mlp", "act.q_head", f"the recursive LM reads its mean-pooled MLP Q head ('mlp'), got {self.act.q_head!r}")
 
 # %% ../../nbs/15_recursive_lm.ipynb #672cfb19
 class RecursiveLM(RecursiveReasoner):
-    "exp8 recursive: TokenIO around a TRM/HRM recursion of HybridBackbone; `forward(carry, batch)` is one supervision step"
+    "exp8 recursive: TokenIO around a TRM/HRM recursion of HybridBackbone; `forward(carry, batch, halting)` is one supervision step"
+    answer_kind = "loss"                   # an answer is judged by its cross-entropy only (never exactly right)
     def __init__(self, cfg: RecursiveLMConfig):
         lm = cfg.lm.replace(tie_embeddings=bool(cfg.lm.tie_embeddings), embed_scale=cfg.lm.embed_scale is not False)  # None: TRM's
         io = TokenIO(lm)
         core = RecursiveCore(cfg.recursion, lambda: HybridBackbone(lm), lm.d_model)
-        super().__init__(core, lambda data: io.embed_tokens(data["inputs"]), io.logits, QHead(lm.d_model, pool="mean"), cfg.act)
+        super().__init__(core, lambda data: io.embed_tokens(data["inputs"]), io.logits,
+                         make_q_head(cfg.act.q_head, lm.d_model, pool="mean"), cfg.act)
         self.cfg, self.io = cfg, io
 
-    def num_params(self, non_embedding: bool = False) -> int:
-        n = sum(p.numel() for p in self.parameters())
-        return n - self.io.embed.weight.numel() if non_embedding else n
+# %% ../../nbs/15_recursive_lm.ipynb #2e9303b6
+@patch
+def num_params(self: RecursiveLM, non_embedding: bool = False) -> int:
+    n = sum(p.numel() for p in self.parameters())
+    return n - self.io.embed.weight.numel() if non_embedding else n
 
-    def seq_loss(self, logits, labels):
-        "Mean token cross-entropy per sequence: [B]"
-        return softmax_cross_entropy(logits, labels).mean(-1)
+# %% ../../nbs/15_recursive_lm.ipynb #473e108d
+@patch
+def seq_loss(self: RecursiveLM, logits, labels):
+    "Mean token cross-entropy per sequence: [B]"
+    return sequence_loss(logits, labels)
 
-    def supervision_loss(self, carry: Carry, out: dict) -> tuple:
-        "(loss, metrics) of the step that produced `carry`, `out`, with the halting target of one extra no-grad step"
-        labels = carry.data["labels"]
-        with torch.no_grad():
-            now = self.seq_loss(out["logits"], labels)
-            y_next, _ = self.core(self.embed(carry.data), carry.y, carry.z)
-            gain = now - self.seq_loss(self.head(y_next), labels)
-            last = out["steps"] >= self.act_cfg.halt_max_steps
-            halt_target = torch.where(last, 1.0, (gain < self.cfg.halt_margin).float())
-        loss, m = act_loss(out, labels, cfg=self.act_cfg, halt_target=halt_target)
-        return loss, {"lm_loss": m["lm_loss"], "reasoning_steps": m["steps"], "halt_rate": m["halt_rate"],
-                      "q_halt_mean": m["q_halt_mean"], "q_continue_mean": m["q_continue_mean"],
-                      "act_penalty": self.act_cfg.q_loss_weight * (m["q_halt_loss"] + m["q_continue_loss"]),
-                      "halt_target_mean": halt_target.mean(), "next_step_gain": gain.mean()}
+# %% ../../nbs/15_recursive_lm.ipynb #a914757e
+@patch
+def flops_per_position(self: RecursiveLM, seq_len: int) -> float:
+    "Training FLOPs per token position per optimizer step (one supervision step of every slot, and its look-ahead)"
+    c, r = self.cfg.lm, self.cfg.recursion
+    head = 2 * c.d_model * c.vocab_size
+    stack = flops_per_token(c, seq_len, training=False) - head           # one forward through the stack
+    return (2 * r.net_calls + 2 * r.grad_calls) * stack + 4 * head       # step + look-ahead forward, backward; head 3 + 1
 
-    def flops_per_position(self, seq_len: int) -> float:
-        "Training FLOPs per token position per optimizer step (one supervision step of every slot)"
-        c, r = self.cfg.lm, self.cfg.recursion
-        head = 2 * c.d_model * c.vocab_size
-        stack = flops_per_token(c, seq_len, training=False) - head           # one forward through the stack
-        extra = r.net_calls * (2 if self.act_cfg.q_continue else 1)           # no-grad steps: halting target (+ Q target)
-        return (r.net_calls + extra) * stack + 2 * r.grad_calls * stack + 3 * head + extra // r.net_calls * head
-
-# %% ../../nbs/15_recursive_lm.ipynb #2dcc55f3
+# %% ../../nbs/15_recursive_lm.ipynb #91bcbfa8
 @torch.no_grad()
-def _causal_q_halt(model: RecursiveLM, y):
-    "q_halt at every position from the mean of y over positions <= t: [B, T]"
-    cum = y.float().cumsum(1) / torch.arange(1, y.shape[1] + 1, device=y.device).view(1, -1, 1)
-    return model.q_head.proj(cum.to(model.q_head.proj.weight.dtype)).float()[..., 0]
-
-@torch.no_grad()
-def eval_steps(model: RecursiveLM, idx, targets=None) -> tuple:
-    "(logits [B, T, V], steps [B, T], loss after each step) of evaluation on fresh sequences idx: [B, T]"
+def eval_steps(model: RecursiveLM, idx, targets=None, halting=None) -> tuple:
+    "(logits [B, T, V], steps [B, T], loss after each step) of causal evaluation on fresh sequences idx: [B, T]"
+    halting = model._policy(halting)
     x = model.embed({"inputs": idx}); y, z = model.core.initial_state(*x.shape[:2])
-    N, learned = model.act_cfg.halt_max_steps, model.act_cfg.eval_halting == "learned"
-    final, steps, done, by_step = None, torch.zeros_like(idx), torch.zeros_like(idx, dtype=torch.bool), []
-    for s in range(1, N + 1):
+    final, steps, done, by_step, q_state = None, torch.zeros_like(idx), torch.zeros_like(idx, dtype=torch.bool), [], None
+    for s in range(1, model.act_cfg.halt_max_steps + 1):
         y, z = model.core(x, y, z)
         logits = model.head(y)
         if targets is not None: by_step.append(model.seq_loss(logits, targets).mean().item())
-        stop = (_causal_q_halt(model, y) > 0) if learned and s < N else torch.full_like(done, s == N)
+        summ, q_state = model.q_head.causal_summary(y, q_state)             # position t: the Q head on y[:, :t+1]
+        stop = halting.decide(torch.full_like(idx, s), *model.q_head.values(summ), training=False)
         new = stop & ~done
         final = logits if final is None else torch.where(new.unsqueeze(-1), logits, final)
         steps, done = torch.where(new, s, steps), done | new
         if bool(done.all()): break
     return final, steps, by_step
+
+# %% ../../nbs/15_recursive_lm.ipynb #6ba96fe6
+@patch
+def infer(self: RecursiveLM, batch: dict, halting=None) -> dict:
+    "Causal evaluation of batch['inputs'] (`eval_steps`): {'logits': [B, T, V], 'steps': [B, T]}"
+    logits, steps, _ = eval_steps(self, batch["inputs"], halting=halting)
+    return {"logits": logits, "steps": steps}
