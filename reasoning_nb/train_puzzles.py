@@ -32,7 +32,7 @@ from .puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, puzzle_kind
 # %% auto #0
 __all__ = ['CPU_PUZZLES', 'PuzzleParams', 'ARM_SUFFIXES', 'CPU_ABLATION', 'HaltingAblationParams', 'PuzzleTrainConfig', 'SignSGD',
            'batch_rows', 'epoch_steps', 'PuzzleTask', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleSettings',
-           'settings_class', 'train_puzzles', 'arm_act', 'AblationSettings']
+           'settings_class', 'flat_defaults', 'train_puzzles', 'arm_act', 'AblationSettings']
 
 # %% ../nbs/18_train_puzzles.ipynb #04fbc592
 @dataclass
@@ -223,18 +223,11 @@ def settings_class(base: type, defaults: dict, name: Optional[str] = None) -> ty
     return make_dataclass(name or base.__name__, [(f.name, f.type, field(default_factory=functools.partial(copy.deepcopy, getattr(proto, f.name))))
                                                   for f in fields(proto_cls)], bases=(base,), namespace=ns)
 
-# %% ../nbs/18_train_puzzles.ipynb #7b47fa0c
-@patch
-def validate(self: PuzzleSettings):
-    puzzle_kind(self.dataset)
-    check(self.epochs is None or self.epochs > 0, "epochs", f"must be > 0 or None, got {self.epochs}")
-    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
-    self.data_config(); self.model_config(vocab_size=2, seq_len=1)
-
-# %% ../nbs/18_train_puzzles.ipynb #059daa83
+# %% ../nbs/18_train_puzzles.ipynb #7f949d76
 @patch(as_prop=True)
 def kind(self: PuzzleSettings) -> PuzzleKind: return puzzle_kind(self.dataset)
 
+# %% ../nbs/18_train_puzzles.ipynb #3e7a6c8a
 @patch
 def data_config(self: PuzzleSettings) -> PuzzleDataConfig:
     "The config the dataset builds from: its branch, with the shared `data` and its fixed fields"
@@ -250,31 +243,41 @@ def model_config(self: PuzzleSettings, *, vocab_size: int, seq_len: int, n_puzzl
     "The model for a dataset of these sizes, with the memory bank when `use_memory`"
     return self.model.replace(vocab_size=vocab_size, seq_len=seq_len, n_puzzles=n_puzzles, memory=self.memory if self.use_memory else None)
 
-# %% ../nbs/18_train_puzzles.ipynb #4b841997
+# %% ../nbs/18_train_puzzles.ipynb #7b47fa0c
+@patch
+def validate(self: PuzzleSettings):
+    puzzle_kind(self.dataset)
+    check(self.epochs is None or self.epochs > 0, "epochs", f"must be > 0 or None, got {self.epochs}")
+    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
+    self.data_config(); self.model_config(vocab_size=2, seq_len=1)
+
+# %% ../nbs/18_train_puzzles.ipynb #8b0e1b28
+@functools.cache
+def flat_defaults(cls) -> dict: return cls().flat()            # a settings class's defaults, by flat name
+
+# %% ../nbs/18_train_puzzles.ipynb #cb778ed6
 @patch(cls_method=True)
 def from_flat(cls: PuzzleSettings, values: dict):
     "Build from flat names; a setting left at the class default takes the chosen dataset's own default, if it has one"
     p = Params.from_flat.__func__(cls, values)
     own = puzzle_kind(p.dataset).defaults
     if not own: return p
-    default = _flat_defaults(cls)
+    default = flat_defaults(cls)
     return Params.from_flat.__func__(cls, own | {k: v for k, v in p.flat().items() if v != default[k]})
-
-@functools.cache
-def _flat_defaults(cls) -> dict: return cls().flat()
 
 # %% ../nbs/18_train_puzzles.ipynb #14f2bbb5
 CPU_PUZZLES = dict(steps=100, batch_size=32, eval_interval=50, ckpt_interval=100, lr=2e-3, warmup_steps=10, H_cycles=2, L_cycles=2,
                    halt_max_steps=2, eval_size=None, n_train=100, n_test=50, n_aug=4)
 PuzzleParams = settings_class(PuzzleSettings, CPU_PUZZLES, "PuzzleParams")
 
-# %% ../nbs/18_train_puzzles.ipynb #d086a12f
+# %% ../nbs/18_train_puzzles.ipynb #8f368371
 @patch
 def make_task(self: PuzzleSettings, train_set, test_set) -> PuzzleTask:
     "The engine task of these settings on the dataset's (train, test) sets"
     sizes = dict(vocab_size=train_set.vocab_size, seq_len=train_set.seq_len, n_puzzles=max(train_set.n_puzzles, test_set.n_puzzles))
     return PuzzleTask(self.model_config(**sizes), train_set, test_set, kind=self.kind, train_cfg=self.train)
 
+# %% ../nbs/18_train_puzzles.ipynb #c28e6d4c
 @patch
 def engine_config(self: PuzzleSettings, train_set) -> EngineConfig:
     "The engine's settings, with the steps of `epochs` epochs of `train_set` when `epochs` is set"
@@ -305,7 +308,7 @@ def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, st
     write_json(paths["results"], results)
     return results
 
-# %% ../nbs/18_train_puzzles.ipynb #519aea89
+# %% ../nbs/18_train_puzzles.ipynb #bbf62bb8
 ARM_SUFFIXES = ([], ["intrinsic"], ["memory"], ["intrinsic", "memory"])
 
 def arm_act(name: str, base: ACTConfig, intrinsic_weight: float) -> ACTConfig:
@@ -315,7 +318,7 @@ def arm_act(name: str, base: ACTConfig, intrinsic_weight: float) -> ACTConfig:
     check("intrinsic" not in parts or parts[0] == "dqn", "arms", f"{name!r}: the intrinsic bonus enters the DQN reward only")
     w = intrinsic_weight if "intrinsic" in parts else 0.0
     try: return base.replace(halting=parts[0], q_head=parts[1], dqn=base.dqn.replace(novelty_weight=w, rnd_weight=w, dynamics_weight=w))
-    except ValueError as e: raise type(e)(f"arms: {name!r}: {e}") from None
+    except ValueError as e: raise type(e)(f"arms {name!r}: {e}") from None
 
 # %% ../nbs/18_train_puzzles.ipynb #c2caa93d
 @dataclass

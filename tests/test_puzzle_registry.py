@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from reasoning_nb.config import check
 from reasoning_nb.puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, PuzzleSet, puzzle_kind, register_puzzles
-from reasoning_nb.train_puzzles import CPU_PUZZLES, PuzzleSettings, settings_class, train_puzzles
 
 
 @pytest.mark.parametrize("name", ["sudoku", "maze", "arc1", "arc2"])
@@ -63,6 +62,7 @@ def reverse():
 
 
 def test_a_new_dataset_trains_through_the_settings(tmp_path, reverse):
+    from reasoning_nb.train_puzzles import CPU_PUZZLES, PuzzleSettings, settings_class, train_puzzles
     Params = settings_class(PuzzleSettings, CPU_PUZZLES, "PuzzleParams")          # the settings, with the new dataset's branch
     names = Params.names()
     assert names["row_len"].dotted == "reverse.row_len" and names["row_len"].doc == "tokens per puzzle" and "reverse.n_train" not in names

@@ -164,3 +164,22 @@ def test_puzzle_table_is_not_clipped(tmp_path):
     net = torch.cat([q.grad.flatten() for n, q in run.model.named_parameters() if n != "embed.puzzles" and q.grad is not None])
     table = run.model.embed.puzzles.grad
     assert abs(net.norm().item() - 1e-4) < 1e-8 and table.norm().item() > 1e-3, (net.norm(), table.norm())
+
+@pytest.mark.parametrize("flat,message", [
+    (dict(seeds=0), "seeds must be >= 1, got 0"),
+    (dict(arms=","), "arms must name at least one arm (comma-separated), got ','"),
+    (dict(arms=""), "arms must name at least one arm"),
+    (dict(arms="bce_mlp,dqn_lstm"), "arms 'dqn_lstm': q_head must be one of"),
+    (dict(arms="bce_mlp_intrinsic"), "arms 'bce_mlp_intrinsic': the intrinsic bonus enters the DQN reward only"),
+])
+def test_ablation_settings_refuse_bad_arms_and_seeds(flat, message):
+    "Issue 16: nb24's -p seeds 0 and -p arms ',' gave an IndexError; the settings refuse them, naming the parameter"
+    from reasoning_nb.config import ConfigError
+    from reasoning_nb.train_puzzles import HaltingAblationParams
+    with pytest.raises(ConfigError) as e: HaltingAblationParams.from_flat(flat)
+    assert message in str(e.value), e.value
+
+def test_ablation_notebook_refuses_zero_seeds(tmp_path):
+    "The same refusal through plain papermill: a project error naming the parameter, raised before any data is built"
+    err = notebook_error(ROOT / "nbs" / "24_halting_ablation.ipynb", tmp_path, seeds=0)
+    assert err == "ConfigError: seeds must be >= 1, got 0", err

@@ -31,6 +31,7 @@ N_COLOURS = 10    # colours are 0-9
 class ARCError(DataError):
     "An ARC file, task or grid is malformed; the message names the file, pair and row."
 
+# %% ../../nbs/08_arc.ipynb #2a84ba61
 def _short(v, n: int = 40) -> str:
     s = repr(v)
     return s if len(s) <= n else s[:n - 3] + "..."

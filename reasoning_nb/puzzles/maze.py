@@ -85,9 +85,10 @@ def shortest_path(free: np.ndarray, start: int, goal: int) -> list[int]:
         path.append(next(v for v in neighbours(path[-1], free.shape[0]) if dist[v] == dist[path[-1]] - 1))
     return path[::-1]
 
-# %% ../../nbs/07_maze.ipynb #cc4fd1fb
+# %% ../../nbs/07_maze.ipynb #431dd2d0
 def cell_name(i: int, size: int) -> str: return f"({i // size}, {i % size})"
 
+# %% ../../nbs/07_maze.ipynb #b9a8e357
 def maze_question_error(q: np.ndarray) -> Optional[str]:
     "Why tokens `q` are not a maze question (square, '# SG', one S, one G), or None"
     size = int(round(len(q) ** 0.5))

@@ -22,8 +22,8 @@ from .base import PAD, apply_transforms, invert_transforms
 # %% auto #0
 __all__ = ['BLANK', 'SUDOKU_VOCAB', 'SUDOKU_LEN', 'UNITS', 'UNIT_NAMES', 'encode_sudoku', 'decode_sudoku', 'line_orders',
            'sudoku_transforms', 'SudokuSearch', 'SolveResult', 'solve_sudoku', 'random_full_grid', 'dig_puzzle',
-           'sudoku_attempt', 'generate_sudoku', 'units_ok', 'valid_sudoku_solutions', 'sudoku_solution_error',
-           'show_sudoku']
+           'sudoku_attempt', 'attempt_args', 'generate_sudoku', 'units_ok', 'valid_sudoku_solutions',
+           'sudoku_solution_error', 'show_sudoku']
 
 # %% ../../nbs/06b_sudoku.ipynb #5374c76d
 BLANK = 1                   # token of an empty cell (PAD is 0)
@@ -112,13 +112,14 @@ def search(self: SudokuSearch, n: int) -> bool:
     grid[i] = 0; empty[n - 1], empty[best] = empty[best], i
     return stop
 
-# %% ../../nbs/06b_sudoku.ipynb #29235cef
+# %% ../../nbs/06b_sudoku.ipynb #21af3a9b
 @dataclass
 class SolveResult:
     n_solutions: int                 # solutions found, at most `limit`
     guesses: int                     # nodes whose fewest-candidates cell had >= 2 candidates (the rating)
     solution: Optional[list[int]]    # the first solution found (81 digits), None if none
 
+# %% ../../nbs/06b_sudoku.ipynb #2f7bf032
 def solve_sudoku(digits: Sequence[int], limit: int = 2, rng: Optional[random.Random] = None,
                  exclude: Optional[tuple[int, int]] = None) -> SolveResult:
     "Search `digits` (81 ints, 0 = blank) for up to `limit` solutions, counting guesses; `exclude`: (cell, banned digit)"
@@ -151,9 +152,10 @@ def sudoku_attempt(seed: int, stream: str, k: int, min_rating: int) -> Optional[
     rating = solve_sudoku(puzzle).guesses
     return (puzzle, solution, rating) if rating >= min_rating else None
 
-# %% ../../nbs/06b_sudoku.ipynb #7916192b
-def _attempt_args(a): return sudoku_attempt(*a)
+# %% ../../nbs/06b_sudoku.ipynb #e41330bc
+def attempt_args(a): return sudoku_attempt(*a)        # a picklable function of one argument, for a process pool
 
+# %% ../../nbs/06b_sudoku.ipynb #7006f75d
 def generate_sudoku(n: int, *, min_rating: int, seed: int = 0, stream: str = "train", workers: int = 1,
                     keep: Optional[Callable[[list[int], list[int]], bool]] = None, give_up: int = 2000,
                     progress: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -165,7 +167,7 @@ def generate_sudoku(n: int, *, min_rating: int, seed: int = 0, stream: str = "tr
         with tqdm(total=n, desc=f"sudoku {stream} (rating >= {min_rating})", unit="puzzle", disable=not progress) as bar:
             while len(out) < n:
                 args = [(seed, stream, j, min_rating) for j in range(k, k + batch)]
-                results = pool.map(_attempt_args, args, chunksize=4) if pool else map(_attempt_args, args)
+                results = pool.map(attempt_args, args, chunksize=4) if pool else map(attempt_args, args)
                 for r in results:
                     k += 1
                     if r is not None and len(out) < n and (keep is None or keep(r[0], r[1])): out.append(r); bar.update()
