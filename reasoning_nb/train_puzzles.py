@@ -16,7 +16,7 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 import torch.distributed as dist
-from fastcore.basics import patch
+from .torch_utils import patch
 from .config import Config, check
 from .params import Params
 from .engine import EngineConfig, OptimConfig, Task, fit

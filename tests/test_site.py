@@ -55,6 +55,7 @@ def test_questions_file_and_table():
 def test_bad_questions_file_is_refused(tmp_path):
     good = (ROOT / "papers" / "questions.yml").read_text()
     bad = tmp_path / "q.yml"
+    (tmp_path / "figures").symlink_to(ROOT / "papers" / "figures")  # the figures the questions point at
     bad.write_text(good.replace("status: open", "status: maybe", 1))
     with pytest.raises(SystemExit, match=r"question \d+: status must be one of"): build_site.load_questions(bad)
     bad.write_text(re.sub(r'headline: "[^"]*", ', "", good, count=1))
@@ -224,6 +225,9 @@ def test_every_page_in_chromium(browser_page, site):
     base, page = browser_page
     problems, states = visit_all(base, page, site)
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(dict.fromkeys(problems))
+    # the front page shows each answered question's figure (thumbnails that load: see badImages above)
+    with_fig = sum(1 for q in build_site.load_questions() if q.get("figure"))
+    assert with_fig >= 10 and states["index.html"]["images"] >= with_fig, states["index.html"]["images"]
     # math renders where the sources have it: every notebook whose markdown has $...$
     for nb in (ROOT / "nbs").glob("*.ipynb"):
         md = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "markdown")

@@ -47,22 +47,27 @@ def load_questions(path: Path = ROOT / "papers" / "questions.yml") -> list[dict]
         if not isinstance(q, dict): raise SystemExit(f"{where}: must be a mapping, got {q!r}")
         missing = [k for k in ("question", "status", "headline", "paper") if not str(q.get(k) or "").strip()]
         if missing: raise SystemExit(f"{where}: missing {', '.join(missing)}")
-        extra = set(q) - {"question", "status", "headline", "paper"}
+        extra = set(q) - {"question", "status", "headline", "paper", "figure"}
         if extra: raise SystemExit(f"{where}: unknown field(s) {sorted(extra)}")
         if q["status"] not in STATUSES: raise SystemExit(f"{where}: status must be one of {STATUSES}, got {q['status']!r}")
         if not re.fullmatch(r"[\w.-]+\.md(#[\w-]+)?", q["paper"]):
             raise SystemExit(f"{where}: paper must be a file in papers/ like name.md or name.md#section, got {q['paper']!r}")
+        if "figure" in q and not (path.parent / str(q["figure"])).is_file():
+            raise SystemExit(f"{where}: figure {q['figure']!r} is not a file under {path.parent}")
     return qs
 
 
 def questions_table(qs: list[dict], prefix: str = "", papers: Path = ROOT / "papers") -> str:
     "Markdown table of `qs`; paper links get `prefix` (the path from the page to papers/); unwritten papers unlinked"
     cell = lambda s: str(s).replace("|", "\\|").strip()
-    rows = ["| # | question | status | headline number | paper |", "|---|---|---|---|---|"]
+    rows = ["| # | question | status | headline number | figure | paper |", "|---|---|---|---|---|---|"]
     for i, q in enumerate(qs, 1):
         fname = q["paper"].split("#")[0]
         link = f"[{fname}]({prefix}{q['paper']})" if (papers / fname).exists() else f"`{fname}` (not written yet)"
-        rows.append(f"| {i} | {cell(q['question'])} | {q['status']} | {cell(q['headline'])} | {link} |")
+        # a markdown link around an <img>: mkdocs turns the .md target into its page, GitHub follows it as it is
+        fig = (f'[<img src="{prefix}{q["figure"]}" alt="figure of question {i}" width="180">]({prefix}{q["paper"]})'
+               if q.get("figure") else "")
+        rows.append(f"| {i} | {cell(q['question'])} | {q['status']} | {cell(q['headline'])} | {fig} | {link} |")
     return "\n".join(rows)
 
 
