@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from reasoning_nb.config import check
 from reasoning_nb.puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, PuzzleSet, puzzle_kind, register_puzzles
+from reasoning_nb.train_puzzles import PuzzleParams          # made here, at import: before the dataset below is registered
 
 
 @pytest.mark.parametrize("name", ["sudoku", "maze", "arc1", "arc2"])
@@ -85,6 +86,5 @@ def test_a_new_dataset_has_a_command_line(tmp_path, reverse):
 
 
 def test_a_settings_class_made_before_the_dataset_says_so(reverse):
-    from reasoning_nb.train_puzzles import PuzzleParams                            # made at import, before `reverse`
     with pytest.raises(ValueError, match="'reverse' has the settings branch 'reverse', which PuzzleParams lacks"):
         PuzzleParams.from_flat(dict(dataset="reverse"))
