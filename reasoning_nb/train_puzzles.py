@@ -9,20 +9,20 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_puzzles.html.md"""
 
 # %% ../nbs/18_train_puzzles.ipynb #a3814b32
 from __future__ import annotations
-import copy, functools
+import copy, functools, json
 from dataclasses import dataclass, field, fields, make_dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, get_type_hints
 import numpy as np
 import torch
 import torch.distributed as dist
 from .torch_utils import patch
 from .config import Config, check
-from .params import Params
+from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit
 from .torch_utils import versions, git_commit, resolve_output_dir
 from .metrics import write_json
-from .models.act import ACTConfig, CarriedSlots
+from .models.act import CarriedSlots
 from .models.halting import make_halting
 from .models.memory import MemoryConfig, memory_step, hit_metrics
 from .models.predict import predict, puzzle_metrics, to_batch
@@ -30,9 +30,9 @@ from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 from .puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, puzzle_kind
 
 # %% auto #0
-__all__ = ['CPU_PUZZLES', 'PuzzleParams', 'ARM_SUFFIXES', 'CPU_ABLATION', 'HaltingAblationParams', 'PuzzleTrainConfig', 'SignSGD',
-           'batch_rows', 'epoch_steps', 'PuzzleTask', 'show_puzzles', 'plot_puzzle_curves', 'PuzzleSettings',
-           'settings_class', 'flat_defaults', 'train_puzzles', 'arm_act', 'AblationSettings']
+__all__ = ['CPU_PUZZLES', 'PuzzleParams', 'PuzzleTrainConfig', 'SignSGD', 'batch_rows', 'epoch_steps', 'PuzzleTask',
+           'show_puzzles', 'plot_puzzle_curves', 'PuzzleSettings', 'settings_class', 'flat_defaults', 'set_sizes',
+           'train_puzzles', 'pipeline_parser', 'puzzles_cli']
 
 # %% ../nbs/18_train_puzzles.ipynb #04fbc592
 @dataclass
@@ -219,9 +219,11 @@ def settings_class(base: type, defaults: dict, name: Optional[str] = None) -> ty
     ns = {"derived": derived, "__module__": base.__module__}
     proto_cls = make_dataclass(name or base.__name__, [(b, k.config_cls, field(default_factory=functools.partial(copy.deepcopy, k.settings)))
                                                       for b, k in kinds.items()], bases=(base,), namespace=ns)
-    proto = Params.from_flat.__func__(proto_cls, defaults)
-    return make_dataclass(name or base.__name__, [(f.name, f.type, field(default_factory=functools.partial(copy.deepcopy, getattr(proto, f.name))))
-                                                  for f in fields(proto_cls)], bases=(base,), namespace=ns)
+    proto, hints = Params.from_flat.__func__(proto_cls, defaults), get_type_hints(proto_cls)   # types resolved where declared
+    cls = make_dataclass(name or base.__name__, [(f.name, hints[f.name], field(default_factory=functools.partial(copy.deepcopy, getattr(proto, f.name))))
+                                                 for f in fields(proto_cls)], bases=(base,), namespace=ns)
+    for f, g in zip(fields(cls), fields(proto_cls)): f.type = g.type      # each annotation as written (the parameters cell shows it)
+    return cls
 
 # %% ../nbs/18_train_puzzles.ipynb #7f949d76
 @patch(as_prop=True)
@@ -270,12 +272,16 @@ CPU_PUZZLES = dict(steps=100, batch_size=32, eval_interval=50, ckpt_interval=100
                    halt_max_steps=2, eval_size=None, n_train=100, n_test=50, n_aug=4)
 PuzzleParams = settings_class(PuzzleSettings, CPU_PUZZLES, "PuzzleParams")
 
+# %% ../nbs/18_train_puzzles.ipynb #803f9f40
+def set_sizes(train_set, test_set) -> dict:
+    "The model sizes a dataset's (train, test) sets fix: vocabulary, cells, puzzle ids"
+    return dict(vocab_size=train_set.vocab_size, seq_len=train_set.seq_len, n_puzzles=max(train_set.n_puzzles, test_set.n_puzzles))
+
 # %% ../nbs/18_train_puzzles.ipynb #8f368371
 @patch
 def make_task(self: PuzzleSettings, train_set, test_set) -> PuzzleTask:
     "The engine task of these settings on the dataset's (train, test) sets"
-    sizes = dict(vocab_size=train_set.vocab_size, seq_len=train_set.seq_len, n_puzzles=max(train_set.n_puzzles, test_set.n_puzzles))
-    return PuzzleTask(self.model_config(**sizes), train_set, test_set, kind=self.kind, train_cfg=self.train)
+    return PuzzleTask(self.model_config(**set_sizes(train_set, test_set)), train_set, test_set, kind=self.kind, train_cfg=self.train)
 
 # %% ../nbs/18_train_puzzles.ipynb #c28e6d4c
 @patch
@@ -308,49 +314,18 @@ def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, st
     write_json(paths["results"], results)
     return results
 
-# %% ../nbs/18_train_puzzles.ipynb #bbf62bb8
-ARM_SUFFIXES = ([], ["intrinsic"], ["memory"], ["intrinsic", "memory"])
+# %% ../nbs/18_train_puzzles.ipynb #6154112d
+def pipeline_parser(cls, prog: str, description: str):
+    "Flags for every setting of `cls`, `--config FILE`, and `--no_progress`"
+    ap = param_parser(cls, prog, description)
+    ap.add_argument("--no_progress", "--no-progress", action="store_true", help="no progress bars")
+    return ap
 
-def arm_act(name: str, base: ACTConfig, intrinsic_weight: float) -> ACTConfig:
-    "The ACTConfig of arm `name` ('bce_gru', 'dqn_mlp_intrinsic', ...): halting and Q head, and the bonus weights"
-    parts = name.split("_")
-    check(len(parts) >= 2 and parts[2:] in ARM_SUFFIXES, "arms", f"{name!r} is not <halting>_<q head>[_intrinsic][_memory]")
-    check("intrinsic" not in parts or parts[0] == "dqn", "arms", f"{name!r}: the intrinsic bonus enters the DQN reward only")
-    w = intrinsic_weight if "intrinsic" in parts else 0.0
-    try: return base.replace(halting=parts[0], q_head=parts[1], dqn=base.dqn.replace(novelty_weight=w, rnd_weight=w, dynamics_weight=w))
-    except ValueError as e: raise type(e)(f"arms {name!r}: {e}") from None
-
-# %% ../nbs/18_train_puzzles.ipynb #c2caa93d
-@dataclass
-class AblationSettings(PuzzleSettings):
-    "The halting ablation's settings: the puzzle pipeline's, plus which arms and how many seeds"
-    derived = PuzzleSettings.derived + ("use_memory", "memory.key_dim", "memory.value_dim", "memory.memory_heads")   # the arms; the network's
-    arms: str = "bce_mlp,dqn_mlp,bce_gru,dqn_gru,bce_attention,dqn_attention,dqn_mlp_intrinsic,bce_mlp_memory"   # comma-separated <halting>_<q head>[_intrinsic][_memory]
-    seeds: int = 3                   # seeds per arm (model init, batches, exploration; the data stay fixed)
-    intrinsic_weight: float = 0.1    # arms with _intrinsic: the weight of each of the count, RND and dynamics bonuses
-    grad_every: int = 5              # gradient monitor interval (steps) on the first seed of each arm
-
-    @property
-    def arm_names(self) -> list[str]: return [a.strip() for a in self.arms.split(",") if a.strip()]
-
-# %% ../nbs/18_train_puzzles.ipynb #fab173ca
-@patch
-def validate(self: AblationSettings):
-    PuzzleSettings.validate(self)
-    check(len(self.arm_names) >= 1, "arms", f"must name at least one arm (comma-separated), got {self.arms!r}")
-    for a in self.arm_names: arm_act(a, self.model.act, self.intrinsic_weight)
-    for k in ("seeds", "grad_every"): check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
-
-# %% ../nbs/18_train_puzzles.ipynb #409c6d34
-@patch
-def arm_model(self: AblationSettings, arm: str, **sizes) -> PuzzleModelConfig:
-    "The model of arm `arm` for a dataset of `sizes` (vocab_size, seq_len, n_puzzles)"
-    net = self.model.net
-    memory = self.memory.replace(key_dim=net.d_model, value_dim=net.d_model, memory_heads=net.n_heads) if arm.endswith("_memory") else None
-    return self.model_config(**sizes).replace(act=arm_act(arm, self.model.act, self.intrinsic_weight), memory=memory)
-
-# %% ../nbs/18_train_puzzles.ipynb #5ddbd9c3
-CPU_ABLATION = dict(dataset="maze", steps=40, batch_size=16, eval_interval=40, ckpt_interval=40, lr=2e-3, warmup_steps=4, d_model=32, n_heads=2,
-                    H_cycles=1, L_cycles=2, halt_max_steps=4, eval_halting="learned", eps_steps=20, n_train=200, n_test=64, n_aug=0,
-                    maze_size=5, min_path_len=3, eval_size=64, n_pictures=0, memory_slots=256, device="cpu", output_dir="outputs/halting_ablation")
-HaltingAblationParams = settings_class(AblationSettings, CPU_ABLATION, "HaltingAblationParams")
+# %% ../nbs/18_train_puzzles.ipynb #515c8180
+def puzzles_cli(argv: Optional[list[str]] = None) -> dict:
+    "`rnb puzzles`: train and evaluate from command-line flags; prints the headline figures as one JSON line"
+    settings, a = parse_params(PuzzleParams, argv, pipeline_parser(PuzzleParams, "rnb puzzles", "Train a puzzle model (notebook 21)"))
+    r = train_puzzles(settings, progress=not a.no_progress)
+    head = {"name": r["name"], "step": r["step"], **{k: r["final"][k] for k in ("cell_accuracy", "exact_accuracy", "copy_cell_accuracy")}}
+    print(json.dumps(head | {"results": r["paths"]["results"]}))
+    return r

@@ -175,7 +175,7 @@ def test_puzzle_table_is_not_clipped(tmp_path):
 def test_ablation_settings_refuse_bad_arms_and_seeds(flat, message):
     "Issue 16: nb24's -p seeds 0 and -p arms ',' gave an IndexError; the settings refuse them, naming the parameter"
     from reasoning_nb.config import ConfigError
-    from reasoning_nb.train_puzzles import HaltingAblationParams
+    from reasoning_nb.halting_ablation import HaltingAblationParams
     with pytest.raises(ConfigError) as e: HaltingAblationParams.from_flat(flat)
     assert message in str(e.value), e.value
 
