@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine (see README):
 #   make run   -- set up .venv and run the exp8 pipeline notebook at its offline defaults
-#   make test  -- set up .venv and run the whole test suite (what CI runs)
+#   make test  -- set up .venv and the FLA tier's folder, run the whole test suite (what CI runs)
+#   make test-fla -- only the FLA tier: FLA's Triton kernels on the CPU under Triton's interpreter (tests/fla_tier)
 # and two ways to read it:
 #   make site  -- build the results site offline into _site/ (make serve previews it on http://localhost:8000)
 #   make lab   -- start JupyterLab on the notebooks
@@ -13,8 +14,12 @@ TORCH_PIN   ?= torch==2.13.0
 TORCH_INDEX ?=
 BIN       := $(VENV)/bin
 OUT       ?= outputs/exp8
+# The FLA tier's packages, pip-installed --no-deps into a folder of their own (put on PYTHONPATH by tools/test_fla.sh):
+# Triton's CPU wheel (286 MB), FLA and einops; the default .venv stays Triton-free.
+FLA_SITE  ?= .fla-site
+FLA_PINS  := triton==3.9.0 flash-linear-attention==0.6.0 fla-core==0.6.0 einops==0.8.2
 
-.PHONY: setup run test gpu-setup clean-outputs site serve questions lab lab-serve
+.PHONY: setup run test fla-setup test-fla gpu-setup clean-outputs site serve questions lab lab-serve
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,8 +35,18 @@ run: setup
 	mkdir -p $(OUT)
 	$(BIN)/papermill nbs/20_train_exp8.ipynb $(OUT)/20_train_exp8.ipynb -p output_dir $(OUT)
 
-test: setup
-	PATH="$(abspath $(BIN)):$$PATH" bash tools/run_tests.sh
+test: setup fla-setup
+	PATH="$(abspath $(BIN)):$$PATH" RNB_FLA_SITE="$(FLA_SITE)" bash tools/run_tests.sh
+
+$(FLA_SITE)/.installed: Makefile | $(VENV)/.installed
+	rm -rf $(FLA_SITE)
+	$(BIN)/python -m pip install -q --no-deps --target $(FLA_SITE) $(FLA_PINS)
+	touch $@
+
+fla-setup: setup $(FLA_SITE)/.installed
+
+test-fla: fla-setup
+	PATH="$(abspath $(BIN)):$$PATH" RNB_FLA_SITE="$(FLA_SITE)" bash tools/test_fla.sh -q
 
 # the results site: every notebook executed (cached in _build/), the papers, the questions table, the API reference
 site: setup

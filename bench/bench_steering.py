@@ -6,7 +6,7 @@ first --warmup prompts of each arm are not timed. The controller is untrained bu
 (an untrained B = 0 would still cost the same compute), so the steered stream really differs.
 
     python bench/bench_steering.py                                   # SmolLM2-135M offline, CPU
-    python bench/bench_steering.py --model Qwen/Qwen3-0.6B --device cuda --new_tokens 256 --prompts 20
+    python bench/bench_steering.py --model Qwen/Qwen3-0.6B --device cuda --lm_dtype bfloat16 --new_tokens 256 --prompts 20
 """
 import argparse, json, time
 
@@ -21,6 +21,7 @@ def parse(argv=None):
     ap.add_argument("--window", type=int, default=32)
     ap.add_argument("--proxy", default="cosine", choices=["cosine", "variance"])
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--lm_dtype", default="float32", help="the LM's weights: float32, bfloat16, float16 or auto")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="print the result as JSON only")
     return ap.parse_args(argv)
@@ -29,13 +30,13 @@ def parse(argv=None):
 def bench(a) -> dict:
     import torch
     from reasoning_nb.arith import load_problems
-    from reasoning_nb.models.steering import load_lm, decoder_layers, resolve_layer, SteeringConfig, SteeringController, \
-        SteeringHook, attached, chat_prompt
+    from reasoning_nb.frozen_lm import load_lm, decoder_layers, resolve_layer, attached
+    from reasoning_nb.models.steering import SteeringConfig, SteeringController, SteeringHook, chat_prompt
     from reasoning_nb.torch_utils import pick_device
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     dev = pick_device(a.device)
-    lm, tok = load_lm(a.model, device=dev)
-    layer = resolve_layer(len(decoder_layers(lm)), ratio=a.layer_ratio)
+    lm, tok = load_lm(a.model, device=dev, dtype=a.lm_dtype)
+    layer = resolve_layer(len(decoder_layers(lm)), ratio=a.layer_ratio, name="layer")
     ctl = SteeringController(SteeringConfig(d_model=lm.config.hidden_size, window=a.window, proxy=a.proxy)).to(dev).eval()
     torch.nn.init.normal_(ctl.B.weight, std=0.01)
     probs = load_problems("arith", a.warmup + a.prompts, seed=123)
@@ -60,7 +61,7 @@ def bench(a) -> dict:
             if i >= a.warmup: secs[arm] += dt
     n = a.prompts * a.new_tokens
     tps = {k: n / v for k, v in secs.items()}
-    return dict(model=a.model, device=str(dev), threads=a.threads, layer=layer, prompts=a.prompts, new_tokens=a.new_tokens,
+    return dict(model=a.model, device=str(dev), lm_dtype=a.lm_dtype, threads=a.threads, layer=layer, prompts=a.prompts, new_tokens=a.new_tokens,
                 window=a.window, proxy=a.proxy, tokens_per_s_plain=tps["plain"], tokens_per_s_steered=tps["steered"],
                 overhead_pct=100 * (secs["steered"] / secs["plain"] - 1),
                 controller_params=sum(p.numel() for p in ctl.parameters()))

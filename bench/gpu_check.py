@@ -1,9 +1,11 @@
-"""One GPU check for a rare GPU loan: notebook `#| gpu` cells, GDN layer bf16 accuracy, exp8 and long-context LM
-throughput, the chunked LM loss and the TRM Sudoku training step, in about 8 minutes on one H100/H200.
+"""One GPU check for a rare GPU loan: notebook `#| gpu` cells, FLA's gated delta rule kernel in bf16 and fp32 against the
+fp32 reference, GDN layer bf16 accuracy, exp8 and long-context LM throughput, the chunked LM loss and the TRM Sudoku
+training step, in about 8 minutes on one H100/H200.
 
 It needs only what the GPU image has (PyTorch, numpy) plus the carried FLA/tilelang wheels: no nbdev, papermill,
 datasets or fastcore (a stand-in for `fastcore.test` is put on the notebook scripts' path when fastcore is missing).
-Results go to ONE JSON (`--out`, default papers/gpu_check.json) and a table is printed last. Each item runs on its
+Results go to ONE JSON (`--out`; default outputs/gpu_check.json, so a CPU dry run never leaves a file among the
+papers' results) and a table is printed last. Each item runs on its
 own: a failure is recorded in the JSON (`"error"`) and the exit status is 1, the other items still run.
 
 The two device calls (`/work/shared/gpu/README.md`; wheels from `../shared/gpu/prepare_wheels.sh` in `.gpuwheels/`):
@@ -17,7 +19,8 @@ The two device calls (`/work/shared/gpu/README.md`; wheels from `../shared/gpu/p
 
 CPU form (CI runs it through tests/test_gpu_check.py, seconds): `bash bench/gpu_check.sh --device cpu --tiny`.
 There the `#| gpu` cells are extracted and byte-compiled and their notebook's export/import cells run, but the gpu
-cells themselves are recorded as "skipped: no CUDA".
+cells themselves are recorded as "skipped: no CUDA", and so is the FLA kernel's accuracy check (bf16 numerics are a
+GPU property: Triton's interpreter, which the FLA test tier runs on CPUs, does not reproduce them).
 
 Timing: CUDA events around each step after warm-up steps (FLA autotunes on first use), median over the timed steps.
 MFU = `flops_per_token(cfg, T)` x tokens/s over the device's dense bf16 peak (PEAK_BF16_TFLOPS, by device name).
@@ -178,7 +181,35 @@ def run_notebooks(a, dev) -> list:
     return rows
 
 # ---------------------------------------------------------------------------------------------------------------
-# (b) GDN layer under bf16 autocast vs the fp32 reference
+# (b) FLA's kernel in bf16 and fp32 vs the fp32 token loop, and the GDN layer under bf16 autocast vs the fp32 reference
+# ---------------------------------------------------------------------------------------------------------------
+FLA_OP_BOUNDS = {"bfloat16": 2e-2, "float32": 5e-3}   # relative L2; x2.5 for dbeta and dg (as nbs/10_gdn_ops's gpu cell)
+
+def fla_op_errors(dev, dtype, B=2, T=1000, H=4, K=128, V=128) -> dict:
+    "Relative L2 errors of FLA's chunk_gated_delta_rule on `dtype` inputs vs the fp32 token loop on the same rounded values"
+    from reasoning_nb.ops.gdn import gated_delta_rule, gated_delta_rule_recurrent, gdn_fwd_bwd, gdn_inputs, rel_l2_err
+    x = gdn_inputs(B, T, H, K, V, dtype=dtype, device=dev, initial_state=True, requires_grad=True, seed=8)
+    xr = {n: t.detach().float().requires_grad_() for n, t in x.items()}
+    o, S, gr = gdn_fwd_bwd(gated_delta_rule, x, backend="fla")
+    ro, rS, rgr = gdn_fwd_bwd(gated_delta_rule_recurrent, xr)
+    return {"o": rel_l2_err(o, ro), "final_state": rel_l2_err(S, rS), **{f"d{n}": rel_l2_err(gr[n], rgr[n]) for n in gr}}
+
+def fla_op_check(a, dev) -> dict:
+    "FLA's kernel in bf16 and fp32 against the fp32 loop, each error under its bound (a GPU-only check)"
+    if dev.type != "cuda":
+        return dict(status="skipped: needs CUDA (FLA's bf16 numerics are a GPU check; Triton's interpreter does not reproduce them)")
+    import torch
+    from reasoning_nb.ops.gdn import gdn_backend
+    out = dict(backend=gdn_backend(dev), B=2, T=1000, H=4, K=128, V=128)
+    for name, bound in FLA_OP_BOUNDS.items():
+        out[name] = errs = fla_op_errors(dev, getattr(torch, name))
+        over = {n: e for n, e in errs.items() if e >= bound * (2.5 if n in ("dbeta", "dg") else 1)}
+        if over: out.setdefault("error", f"{name}: relative errors over the bound {bound:.0e}: {over}")
+    out["status"] = "fail" if "error" in out else "pass"
+    return out
+
+# ---------------------------------------------------------------------------------------------------------------
+# (b') GDN layer under bf16 autocast vs the fp32 reference
 # ---------------------------------------------------------------------------------------------------------------
 def gdn_layer_check(a, dev) -> dict:
     import torch
@@ -294,6 +325,9 @@ def table(results: dict) -> str:
     L = [f"device {results['meta']['device_name']}, torch {results['meta']['torch']}, fla {results['meta']['fla']}"]
     for r in results.get("notebooks", []):
         L.append(f"notebook {r['notebook']:<22} {r.get('status', 'fail'):<17} {f(r.get('seconds'), '.1f')} s")
+    r = results.get("fla_op", {})
+    L.append(f"fla op vs fp32 loop: {r.get('status')}" + "".join(
+        f"  {d}: o {f(r[d].get('o'), '.1e')} dq {f(r[d].get('dq'), '.1e')} dg {f(r[d].get('dg'), '.1e')}" for d in FLA_OP_BOUNDS if d in r))
     r = results.get("gdn_layer", {})
     L.append(f"gdn layer ({r.get('backend')}) bf16 autocast vs fp32 ref: fwd {f(r.get('bf16_autocast_fwd_rel_err'), '.1e')}"
              f"  grad {f(r.get('bf16_autocast_grad_rel_err'), '.1e')}   fp32: fwd {f(r.get('fp32_fwd_rel_err'), '.1e')}")
@@ -313,13 +347,14 @@ def parse(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="cuda", help="cuda (the GPU check) or cpu (with --tiny: CI)")
     ap.add_argument("--tiny", action="store_true", help="tiny sizes and a few steps: checks the script, measures nothing")
-    ap.add_argument("--out", default=str(ROOT / "papers" / "gpu_check.json"))
+    ap.add_argument("--out", default=str(ROOT / "outputs" / "gpu_check.json"),
+                    help="the results JSON (default outputs/gpu_check.json; a GPU run that papers cite passes its path)")
     ap.add_argument("--steps", type=int, default=None, help="timed steps per item (default 10; tiny 2)")
     ap.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 3; tiny 1)")
     ap.add_argument("--peak_tflops", type=float, default=None, help="override the device's dense bf16 peak for MFU")
     ap.add_argument("--nb_timeout", type=int, default=240, help="seconds per notebook script")
     ap.add_argument("--nb_dir", default=str(ROOT / "nbs"), help="where the notebooks with `#| gpu` cells are")
-    ap.add_argument("--skip", default="", help="comma-separated items to skip: notebooks,gdn_layer,lm,lm_loss,trm")
+    ap.add_argument("--skip", default="", help="comma-separated items to skip: notebooks,fla_op,gdn_layer,lm,lm_loss,trm")
     a = ap.parse_args(argv)
     a.steps = a.steps or (2 if a.tiny else 10); a.warmup = a.warmup if a.warmup is not None else (1 if a.tiny else 3)
     return a
@@ -336,6 +371,7 @@ def main(argv=None) -> int:
                             device_name=torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
                             peak_bf16_tflops=peak_tflops(dev, a.peak_tflops), started=time.strftime("%Y-%m-%d %H:%M:%S"))}
     if "notebooks" not in skip: run_item(results, "notebooks", run_notebooks, a, dev)
+    if "fla_op" not in skip: run_item(results, "fla_op", fla_op_check, a, dev)
     if "gdn_layer" not in skip: run_item(results, "gdn_layer", gdn_layer_check, a, dev)
     if "lm" not in skip:
         exp8_B, long = (2, 32) if a.tiny else (48, 1024), ([(1, 64), (1, 128)] if a.tiny else [(4, 8192), (1, 32768)])

@@ -19,9 +19,11 @@ __all__ = ['CheckpointError', 'disk_full', 'atomic_write', 'ckpt_paths', 'save_c
 class CheckpointError(RuntimeError):
     "A checkpoint is missing, corrupted, inconsistent or from a different config"
 
+# %% ../nbs/03_checkpoint.ipynb #f9b8e4e5
 def _umask() -> int:
     m = os.umask(0); os.umask(m); return m
 
+# %% ../nbs/03_checkpoint.ipynb #2c7a6b5f
 def _user_mode(path):
     "Give `path` the mode a plain `open` would (0666 less the umask; `mkstemp` makes it 0600)"
     os.chmod(path, 0o666 & ~_umask())
@@ -56,6 +58,7 @@ def _fsync_write(tmp: Path, write):
     with open(tmp, "rb+") as f: os.fsync(f.fileno())
     _user_mode(tmp)
 
+# %% ../nbs/03_checkpoint.ipynb #61386c88
 def _fsync_dir(d: Path):
     try:
         fd = os.open(d, os.O_RDONLY)
@@ -112,6 +115,7 @@ def _read_pair(w: Path, s: Path, map_location):
         raise CheckpointError(f"{w.name} and {s.name} are from different saves (interrupted write?)")
     return meta, state
 
+# %% ../nbs/03_checkpoint.ipynb #b8be6aa1
 def _flat(d: dict, pre: str = "") -> dict:
     out = {}
     for k, v in d.items():
@@ -119,12 +123,14 @@ def _flat(d: dict, pre: str = "") -> dict:
         else: out[f"{pre}{k}"] = v
     return out
 
+# %% ../nbs/03_checkpoint.ipynb #d9eb8ff7
 def config_diff(saved: dict, current: dict) -> list[str]:
     "Lines `field: saved != current` for (nested, dotted) fields that differ"
     saved, current = _flat(saved), _flat(current)
     return [f"  {k}: checkpoint {saved.get(k, '<absent>')!r} != current {current.get(k, '<absent>')!r}"
             for k in sorted(set(saved) | set(current)) if saved.get(k, '<absent>') != current.get(k, '<absent>')]
 
+# %% ../nbs/03_checkpoint.ipynb #eb7da17d
 def load_checkpoint(stem, *, model: torch.nn.Module | None = None, config: dict | None = None,
                     map_location="cpu") -> dict:
     "Load checkpoint `stem` (falling back to its previous pair); check `config`; load weights into `model`. Returns the state"

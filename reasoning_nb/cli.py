@@ -13,14 +13,25 @@ from typing import Optional
 from .config import ConfigError, cli_main
 
 # %% auto #0
-__all__ = ['PIPELINES', 'run_notebook', 'rnb', 'rnb_main']
+__all__ = ['PIPELINES', 'run_params', 'run_notebook', 'rnb', 'rnb_main']
 
 # %% ../nbs/25_cli.ipynb #1fd26901
-PIPELINES = {                      # subcommand -> (entry point taking argv, what it does)
+PIPELINES = {                      # subcommand -> (entry point, what it does)
     "exp8": ("reasoning_nb.train:train_exp8", "train the exp8 hybrid LM (baseline, recursive, or both and compare)"),
     "puzzles": ("reasoning_nb.train_puzzles:puzzles_cli", "train TRM / HRM / a transformer on a registered puzzle dataset (notebook 21)"),
     "halting-ablation": ("reasoning_nb.halting_ablation:halting_ablation_cli", "each halting rule and Q head over seeds (notebook 24)"),
+    "steering": ("reasoning_nb.train_steering:SteeringParams:run_steering", "train a GRU controller that steers a frozen LM (notebook 22)"),
+    "phase1a": ("reasoning_nb.phase1a:Phase1aParams:run_phase1a", "optimise soft prompts that make a frozen LM say a text (notebook 23)"),
 }
+
+# %% ../nbs/25_cli.ipynb #567a9d88
+def run_params(params_cls, run, prog: str, argv: Optional[list[str]] = None):
+    "Parse `params_cls` from the flags of `argv` (its settings, `--config FILE`), run `run(settings)`, say where the results are"
+    from reasoning_nb.params import parse_params
+    p, _ = parse_params(params_cls, argv, prog=prog)
+    r = run(p)
+    print(f"{prog}: done; results under {p.output_dir}", flush=True)
+    return r
 
 # %% ../nbs/25_cli.ipynb #ed70b2e8
 def run_notebook(argv: Optional[list[str]] = None):
@@ -57,8 +68,10 @@ def rnb(argv: Optional[list[str]] = None):
     cmd, rest = argv[0], argv[1:]
     if cmd == "run": return run_notebook(rest)
     if cmd not in PIPELINES: raise ConfigError(f"unknown subcommand {cmd!r}; one of {[*PIPELINES, 'run']}")
-    mod, fn = PIPELINES[cmd][0].split(":")
-    return getattr(importlib.import_module(mod), fn)(rest)
+    mod, *names = PIPELINES[cmd][0].split(":")
+    m = importlib.import_module(mod)
+    if len(names) == 1: return getattr(m, names[0])(rest)
+    return run_params(getattr(m, names[0]), getattr(m, names[1]), f"rnb {cmd}", rest)
 
 # %% ../nbs/25_cli.ipynb #8df657f4
 def rnb_main(argv: Optional[list[str]] = None):

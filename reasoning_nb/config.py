@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from pydantic import TypeAdapter, ValidationError
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['ConfigError', 'loosen', 'describe', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']
@@ -19,9 +20,10 @@ __all__ = ['ConfigError', 'loosen', 'describe', 'coerce', 'check', 'Config', 'fi
 class ConfigError(ValueError):
     "A config or parameter value is invalid; the message names the field."
 
-# %% ../nbs/00_config.ipynb #d0a5e9b1
+# %% ../nbs/00_config.ipynb #8f1f92b7
 def _is_seq(tp) -> bool: return get_origin(tp) in (list, tuple) or any(get_origin(a) in (list, tuple) for a in get_args(tp))
 
+# %% ../nbs/00_config.ipynb #d0a5e9b1
 def loosen(value: Any, tp: Any, name: str) -> Any:
     "A string from a command line made the Python value `tp` expects: a list literal for lists, None for 'none'"
     if not isinstance(value, str): return value
@@ -46,8 +48,10 @@ def describe(tp) -> str:
 @functools.cache
 def _adapter(tp) -> TypeAdapter: return TypeAdapter(tp)
 
+# %% ../nbs/00_config.ipynb #4d7241f0
 def _numeric(tp) -> bool: return tp in (int, float) or any(a in (int, float) for a in get_args(tp))
 
+# %% ../nbs/00_config.ipynb #546d88ac
 def coerce(value: Any, tp: Any, name: str) -> Any:
     "Convert `value` to the annotated type `tp` (pydantic, lax mode), or raise `ConfigError` naming `name`"
     if tp is Any: return value
@@ -72,6 +76,7 @@ def check(cond: bool, name: str, msg: str):
     "Raise `ConfigError('<name> <msg>')` unless `cond`"
     if not cond: raise ConfigError(f"{name} {msg}")
 
+# %% ../nbs/00_config.ipynb #9cd49c3f
 @dataclass
 class Config:
     "Base for validated dataclass configs: types coerced, `validate()` run at construction"
@@ -86,25 +91,30 @@ class Config:
 
     def to_dict(self) -> dict: return json.loads(json.dumps(asdict(self)))
 
-    @classmethod
-    def from_dict(cls, d: dict):
-        "Build from a dict; unknown keys are an error that lists them"
-        names = {f.name for f in fields(cls)}
-        extra = sorted(set(d) - names)
-        if extra: raise ConfigError(f"{cls.__name__}: unknown field(s) {extra}; known: {sorted(names)}")
-        return cls(**d)
+# %% ../nbs/00_config.ipynb #82e6ead3
+@patch(cls_method=True)
+def from_dict(cls: Config, d: dict):
+    "Build from a dict; unknown keys are an error that lists them"
+    names = {f.name for f in fields(cls)}
+    extra = sorted(set(d) - names)
+    if extra: raise ConfigError(f"{cls.__name__}: unknown field(s) {extra}; known: {sorted(names)}")
+    return cls(**d)
 
-    def replace(self, **kw): return dataclasses.replace(self, **kw)
+# %% ../nbs/00_config.ipynb #eee74044
+@patch
+def replace(self: Config, **kw): return dataclasses.replace(self, **kw)
 
-    def diff(self, other) -> list[str]:
-        "Lines `field: self_value != other_value` for every field that differs"
-        a, b = self.to_dict(), (other.to_dict() if isinstance(other, Config) else dict(other))
-        return [f"{k}: {a.get(k, '<absent>')!r} != {b.get(k, '<absent>')!r}"
-                for k in sorted(set(a) | set(b)) if a.get(k, '<absent>') != b.get(k, '<absent>')]
+# %% ../nbs/00_config.ipynb #7152abf7
+@patch
+def diff(self: Config, other) -> list[str]:
+    "Lines `field: self_value != other_value` for every field that differs"
+    a, b = self.to_dict(), (other.to_dict() if isinstance(other, Config) else dict(other))
+    return [f"{k}: {a.get(k, '<absent>')!r} != {b.get(k, '<absent>')!r}"
+            for k in sorted(set(a) | set(b)) if a.get(k, '<absent>') != b.get(k, '<absent>')]
 
-# %% ../nbs/00_config.ipynb #3cb51c2e
+# %% ../nbs/00_config.ipynb #35ec45e9
 def field_docs(cls) -> dict[str, str]:
-    "Field name -> its trailing `# comment` in the source of the nearest class (in the MRO) that has one ('' where none)"
+    "Field name -> its trailing `# comment` in the source of the class that declares it ('' where none)"
     import inspect, re
     docs = {}
     for k in reversed(cls.__mro__):
@@ -113,6 +123,7 @@ def field_docs(cls) -> dict[str, str]:
         docs |= {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+)\s*:[^#\n]*#(.*)$", src, re.M)}
     return {f.name: docs.get(f.name, "") for f in fields(cls)}
 
+# %% ../nbs/00_config.ipynb #c4c7b355
 def cli_main(prog: str, main, argv=None):
     "Run `main(argv)`; a ValueError or RuntimeError subclass the user can fix exits 2 with one line on stderr"
     import sys

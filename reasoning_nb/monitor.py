@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 from .config import check
 
 # %% auto #0
@@ -33,17 +34,21 @@ class GradMonitor:
         check(0 <= vanish < explode, "vanish", f"must be in [0, explode={explode}), got {vanish}")
         self.every, self.depth, self.vanish, self.explode, self.history = every, depth, vanish, explode, []
 
-    def record(self, model: nn.Module, step: int) -> dict:
-        norms = module_grad_norms(model, self.depth)
-        return {"kind": "grad", "step": step, "norms": norms,
-                "vanishing": sorted(k for k, v in norms.items() if v < self.vanish),
-                "exploding": sorted(k for k, v in norms.items() if not v <= self.explode)}
+# %% ../nbs/09a_monitor.ipynb #232df64e
+@patch
+def record(self: GradMonitor, model: nn.Module, step: int) -> dict:
+    norms = module_grad_norms(model, self.depth)
+    return {"kind": "grad", "step": step, "norms": norms,
+            "vanishing": sorted(k for k, v in norms.items() if v < self.vanish),
+            "exploding": sorted(k for k, v in norms.items() if not v <= self.explode)}
 
-    def __call__(self, run, metrics: dict):
-        if run.step % self.every: return
-        rec = self.record(run.model, run.step)
-        self.history.append(rec)
-        if run.log is not None: run.log.log(**rec)
+# %% ../nbs/09a_monitor.ipynb #601f0163
+@patch
+def __call__(self: GradMonitor, run, metrics: dict):
+    if run.step % self.every: return
+    rec = self.record(run.model, run.step)
+    self.history.append(rec)
+    if run.log is not None: run.log.log(**rec)
 
 # %% ../nbs/09a_monitor.ipynb #8e0c244b
 def plot_grad_norms(records: list[dict], path=None, *, vanish: float = 1e-7, explode: float = 1e2, title: str = "gradient norms"):

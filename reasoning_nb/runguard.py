@@ -21,9 +21,11 @@ def _resolve(tp, ns: dict, name: str):
     try: return eval(tp, {**vars(typing), **ns})
     except Exception as e: raise ConfigError(f"{name}: cannot resolve annotation {tp!r} ({e})") from None
 
+# %% ../nbs/01_runguard.ipynb #45eeaf2d
 class ParamSnapshot(dict):
     "What the parameters cell declared: `types` (name -> annotation) and `ids` (name -> id of every global)"
 
+# %% ../nbs/01_runguard.ipynb #1231d5c6
 def declare_params(ns: dict) -> ParamSnapshot:
     "Snapshot the namespace `ns` at the end of a notebook's `parameters` cell"
     ann = {k: _resolve(tp, ns, k) for k, tp in ns.get("__annotations__", {}).items()}
@@ -32,6 +34,7 @@ def declare_params(ns: dict) -> ParamSnapshot:
     snap = ParamSnapshot(types=ann, ids={k: id(v) for k, v in ns.items()})
     return snap
 
+# %% ../nbs/01_runguard.ipynb #1fab7652
 def check_params(ns: dict, declared: ParamSnapshot) -> dict:
     "Refuse undeclared names injected after `declared`; coerce declared ones in `ns` to their types. Returns them."
     types, ids = declared["types"], declared["ids"]

@@ -40,6 +40,7 @@ def pick_device(pref: str = "auto") -> torch.device:
     if dev.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device: {pref!r} requested but MPS is not available")
     return dev
 
+# %% ../nbs/02_torch_utils.ipynb #d5ad430f
 def pick_dtype(pref: str, device: torch.device) -> torch.dtype:
     "`'auto'` -> bfloat16 on CUDA with bf16 support, else float32; or 'float32' / 'bfloat16' / 'float16'"
     if pref == "auto":
@@ -54,6 +55,7 @@ def seed_everything(seed: int):
     "Seed python, numpy and torch (all devices)"
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
+# %% ../nbs/02_torch_utils.ipynb #f3077fcc
 def get_rng_state() -> dict:
     "States of every generator, as tensors and plain Python values (loadable with `weights_only=True`)"
     npst = np.random.get_state(legacy=False)   # MT19937: {'state': {'key': uint32 array, 'pos': int}, ...}
@@ -63,6 +65,7 @@ def get_rng_state() -> dict:
     if torch.cuda.is_available(): st["cuda"] = torch.cuda.get_rng_state_all()
     return st
 
+# %% ../nbs/02_torch_utils.ipynb #17d1c6f6
 def set_rng_state(st: dict):
     "Restore what `get_rng_state` captured"
     v, s, g = st["python"]; random.setstate((v, tuple(s), g))
@@ -84,6 +87,7 @@ def git_commit(path=None) -> str | None:
         return sha.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.TimeoutExpired): return None
 
+# %% ../nbs/02_torch_utils.ipynb #78a01c93
 def versions() -> dict:
     "Versions of the packages a result depends on"
     import reasoning_nb, sys, platform
@@ -104,6 +108,7 @@ def project_root(start=None) -> Path | None:
         if f.exists() and 'name = "reasoning_nb"' in f.read_text(): return d
     return None
 
+# %% ../nbs/02_torch_utils.ipynb #1bcff4eb
 def resolve_output_dir(path: str, start=None) -> Path:
     "Absolute `path`, or `path` under the project root (else under cwd)"
     p = Path(path).expanduser()

@@ -66,6 +66,7 @@ def _dotted(d: dict, pre: str = "") -> dict:
         else: out[f"{pre}{k}"] = str(v)[:500]
     return out
 
+# %% ../nbs/09b_tracker.ipynb #0ebed1f7
 class MLflowTracker(Tracker):
     def __init__(self, out_dir, name, resume_step=None):
         super().__init__(out_dir, name, resume_step)

@@ -7,7 +7,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/train_lm.html.md"""
 
 # %% ../nbs/19_train_lm.ipynb #0b8bfd81
 from __future__ import annotations
-import json, math, sys
+import json, math, os, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -29,9 +29,9 @@ from .models.gdn import GatedDeltaNet
 from .ops.gdn import gdn_backend
 
 # %% auto #0
-__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORDS', 'LMTask', 'RecursiveLMTask', 'LMTaskConfig',
-           'Exp8Params', 'pad_vocab', 'lm_results', 'run_exp8', 'unigram_loss', 'resume_path', 'cli_parser',
-           'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
+__all__ = ['MODEL_TYPES', 'EXPERIMENT_STEPS', 'CPU_LM', 'CPU_ENGINE', 'BOOL_WORDS', 'LMTask', 'compile_blocks', 'RecursiveLMTask',
+           'LMTaskConfig', 'Exp8Params', 'pad_vocab', 'model_header', 'lm_results', 'run_exp8', 'unigram_loss',
+           'resume_path', 'cli_parser', 'parse_exp8_args', 'train_exp8', 'train_exp8_cli']
 
 # %% ../nbs/19_train_lm.ipynb #3a5735a2
 class LMTask(Task):
@@ -53,28 +53,43 @@ class LMTask(Task):
     @property
     def lm_cfg(self) -> HybridLMConfig: return self.cfg
 
-    def batch(self, step, rank, world_size):
-        x, y = get_batch(self.data.train, step=step, batch_size=self.batch_size, seq_len=self.seq_len, seed=self.seed,
-                         rank=rank, world_size=world_size)
-        return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+# %% ../nbs/19_train_lm.ipynb #16d95574
+@patch
+def batch(self: LMTask, step, rank, world_size):
+    x, y = get_batch(self.data.train, step=step, batch_size=self.batch_size, seq_len=self.seq_len, seed=self.seed,
+                     rank=rank, world_size=world_size)
+    return x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
 
-    def loss(self, net, batch):
-        x, y = batch
-        return net(x, y), {}, x.shape[0]
+# %% ../nbs/19_train_lm.ipynb #30b355f0
+@patch
+def loss(self: LMTask, net, batch):
+    x, y = batch
+    return net(x, y), {}, x.shape[0]
 
-    def evaluate(self, model, rank, world_size):
-        out = {"loss": 0.0, "n": 0}
-        for x, y in self.val[rank::world_size]:
-            out["loss"] += model(x.to(self.device), y.to(self.device)).item() * len(x); out["n"] += len(x)
-        return out
+# %% ../nbs/19_train_lm.ipynb #405b9716
+@patch
+def evaluate(self: LMTask, model, rank, world_size):
+    out = {"loss": 0.0, "n": 0}
+    for x, y in self.val[rank::world_size]:
+        out["loss"] += model(x.to(self.device), y.to(self.device)).item() * len(x); out["n"] += len(x)
+    return out
 
-    def summarize(self, parts): return {"val_loss": sum(p["loss"] for p in parts) / sum(p["n"] for p in parts)}
+# %% ../nbs/19_train_lm.ipynb #bbab63b5
+@patch
+def summarize(self: LMTask, parts): return {"val_loss": sum(p["loss"] for p in parts) / sum(p["n"] for p in parts)}
 
-    def compile(self, net):
-        "Compile the pieces around the token mixers (norms, SwiGLU, attention); the FLA kernels stay outside"
-        for b in [m for m in net.modules() if isinstance(m, Block)]:
-            for part in (b.norm1, b.norm2, b.mlp) + (() if isinstance(b.mixer, GatedDeltaNet) else (b.mixer,)): part.compile()
-        return net
+# %% ../nbs/19_train_lm.ipynb #1afe4ff9
+def compile_blocks(net: torch.nn.Module, **compile_kwargs) -> torch.nn.Module:
+    "Compile, in place, each block's norms, SwiGLU and attention (not its GDN layer); kwargs go to `Module.compile`"
+    for b in [m for m in net.modules() if isinstance(m, Block)]:
+        for part in (b.norm1, b.norm2, b.mlp) + (() if isinstance(b.mixer, GatedDeltaNet) else (b.mixer,)): part.compile(**compile_kwargs)
+    return net
+
+# %% ../nbs/19_train_lm.ipynb #128ca1a8
+@patch
+def compile(self: LMTask, net):
+    "Compile the pieces around the token mixers (norms, SwiGLU, attention) in place; the FLA kernels stay outside"
+    return compile_blocks(net)
 
 # %% ../nbs/19_train_lm.ipynb #2d1375cc
 class RecursiveLMTask(CarriedSlots, LMTask):
@@ -92,30 +107,34 @@ class RecursiveLMTask(CarriedSlots, LMTask):
         self.flops_per_step = self.model.flops_per_position(self.seq_len) * self.batch_size * self.seq_len
         return self.model
 
-    def loss(self, net, batch):
-        b = {"inputs": batch[0], "labels": batch[1]}
-        if self.carry is None: self.carry = self.model.initial_carry(b)
-        refilled = self.carry.halted.sum()
-        self.carry, out, loss, m = self.halting.step(net, self.carry, b)
-        keep = ("lm_loss", "halt_rate", "q_halt_mean", "q_continue_mean") + self.halting.metric_names
-        return loss, {k: m[k] for k in keep} | {"reasoning_steps": m["steps"], "act_penalty": m["halt_loss"]}, refilled
+# %% ../nbs/19_train_lm.ipynb #0747d7e8
+@patch
+def loss(self: RecursiveLMTask, net, batch):
+    b = {"inputs": batch[0], "labels": batch[1]}
+    if self.carry is None: self.carry = self.model.initial_carry(b)
+    refilled = self.carry.halted.sum()
+    self.carry, out, loss, m = self.halting.step(net, self.carry, b)
+    keep = ("lm_loss", "halt_rate", "q_halt_mean", "q_continue_mean") + self.halting.metric_names
+    return loss, {k: m[k] for k in keep} | {"reasoning_steps": m["steps"], "act_penalty": m["halt_loss"]}, refilled
 
-    def evaluate(self, model, rank, world_size):
-        out = {"loss": 0.0, "n": 0, "steps": 0.0, "by_step": []}
-        for x, y in self.val[rank::world_size]:
-            logits, steps, by_step = eval_steps(model, x.to(self.device), y.to(self.device))
-            out["loss"] += model.seq_loss(logits, y.to(self.device)).mean().item() * len(x); out["n"] += len(x)
-            out["steps"] += steps.float().mean().item() * len(x)
-            out["by_step"] = [a + b * len(x) for a, b in zip(out["by_step"] or [0.0] * len(by_step), by_step)]
-        return out
+# %% ../nbs/19_train_lm.ipynb #a74cc8eb
+@patch
+def evaluate(self: RecursiveLMTask, model, rank, world_size):
+    out = {"loss": 0.0, "n": 0, "steps": 0.0, "by_step": []}
+    for x, y in self.val[rank::world_size]:
+        logits, steps, by_step = eval_steps(model, x.to(self.device), y.to(self.device))
+        out["loss"] += model.seq_loss(logits, y.to(self.device)).mean().item() * len(x); out["n"] += len(x)
+        out["steps"] += steps.float().mean().item() * len(x)
+        out["by_step"] = [a + b * len(x) for a, b in zip(out["by_step"] or [0.0] * len(by_step), by_step)]
+    return out
 
-    def summarize(self, parts):
-        n, width = sum(p["n"] for p in parts), max(len(p["by_step"]) for p in parts)
-        by_step = [sum(p["by_step"][i] for p in parts if i < len(p["by_step"])) / n for i in range(width)]
-        return {"val_loss": sum(p["loss"] for p in parts) / n, "val_steps": sum(p["steps"] for p in parts) / n,
-                "val_loss_by_step": by_step}
-
-
+# %% ../nbs/19_train_lm.ipynb #18b2d944
+@patch
+def summarize(self: RecursiveLMTask, parts):
+    n, width = sum(p["n"] for p in parts), max(len(p["by_step"]) for p in parts)
+    by_step = [sum(p["by_step"][i] for p in parts if i < len(p["by_step"])) / n for i in range(width)]
+    return {"val_loss": sum(p["loss"] for p in parts) / n, "val_steps": sum(p["steps"] for p in parts) / n,
+            "val_loss_by_step": by_step}
 
 # %% ../nbs/19_train_lm.ipynb #40ae2255
 @dataclass
@@ -151,6 +170,13 @@ class Exp8Params(Params):
         **CPU_ENGINE, optim=OptimConfig(lr=2e-3, warmup_steps=30)))
     data: DataConfig = field(default_factory=lambda: DataConfig(max_chars=3_000_000))   # the corpus and tokenizer
 
+# %% ../nbs/19_train_lm.ipynb #30364925
+@patch
+def model_config(self: Exp8Params, model_type: str, vocab_size: int):
+    "HybridLMConfig for the baseline; RecursiveLMConfig (the same stack nested) for the recursive mode"
+    lm = self.lm.replace(vocab_size=vocab_size, max_seq_len=self.task.seq_len)
+    return self.recursive.replace(lm=lm) if model_type == "recursive" else lm
+
 # %% ../nbs/19_train_lm.ipynb #1233c2f2
 @patch
 def validate(self: Exp8Params):
@@ -165,16 +191,16 @@ def validate(self: Exp8Params):
     if self.experiment == "extended": self.engine = self.engine.replace(steps=EXPERIMENT_STEPS["extended"])
     self.model_config("recursive", 64)                               # the resolved configs' own checks
 
-# %% ../nbs/19_train_lm.ipynb #30364925
-@patch
-def model_config(self: Exp8Params, model_type: str, vocab_size: int):
-    "HybridLMConfig for the baseline; RecursiveLMConfig (the same stack nested) for the recursive mode"
-    lm = self.lm.replace(vocab_size=vocab_size, max_seq_len=self.task.seq_len)
-    return self.recursive.replace(lm=lm) if model_type == "recursive" else lm
-
 # %% ../nbs/19_train_lm.ipynb #279c540f
 def pad_vocab(n: int, multiple: int = 64) -> int: return multiple * math.ceil(n / multiple)
 
+# %% ../nbs/19_train_lm.ipynb #d463df62
+def model_header(model_type: str, model_cfg) -> str:
+    "One line: the model and its parameter count, with and without the embedding (built on the meta device: no memory)"
+    with torch.device("meta"): m = (HybridLM if model_type == "baseline" else RecursiveLM)(model_cfg)
+    return f"exp8 {model_type}: {m.num_params() / 1e6:.2f}M parameters ({m.num_params(non_embedding=True) / 1e6:.2f}M without the embedding)"
+
+# %% ../nbs/19_train_lm.ipynb #bcf2085e
 def lm_results(s: dict, task: LMTask) -> dict:
     "The exp8 results dict of an engine summary `s` (curves in tokens and FLOPs, ACT statistics, throughput)"
     model, T = s.pop("model"), task.seq_len
@@ -202,6 +228,7 @@ def lm_results(s: dict, task: LMTask) -> dict:
 # %% ../nbs/19_train_lm.ipynb #7b0aa1f7
 def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: bool = True) -> Optional[dict]:
     model_cfg = params.model_config(model_type, pad_vocab(data.tokenizer.vocab_size))
+    if int(os.environ.get("RANK", "0")) == 0: print(model_header(model_type, model_cfg), flush=True)   # DDP: rank 0 only
     task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.task.seq_len,
                                                                      eval_batches=params.task.eval_batches, name=model_type)
     s = fit(task, params.engine, out, resume=params.resume, resume_from=params.resume_from or None,
@@ -209,7 +236,8 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
     if s is None: return None                                       # DDP ranks other than 0
     path = out / "results" / f"training_results_{model_type}.json"
     if not s["trained"] and path.exists(): return json.loads(path.read_text())   # nothing to do: the results stand
-    res = lm_results(s, task) | {"model_type": model_type, "experiment": params.experiment, "data": data.meta,
+    res = lm_results(s, task) | {"baselines": {"unigram": unigram_loss(data.train, data.val, data.tokenizer.vocab_size)},
+                                 "model_type": model_type, "experiment": params.experiment, "data": data.meta,
                                  "tokenizer": data.tokenizer.name, "versions": versions(), "git_commit": git_commit(),
                                  "config": {"model": model_cfg.to_dict(), "train": params.engine.to_dict(),
                                             "data": params.data.to_dict(), "params": params.to_dict()}}
@@ -218,6 +246,7 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
                          title=f"exp8 {model_type}: {res['params'] / 1e6:.2f}M params, {data.meta['dataset']}")
     return res
 
+# %% ../nbs/19_train_lm.ipynb #eba8565d
 def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     "Train `params.model_type` (or, with `compare`, both); returns its results (the comparison summary with `compare`)"
     from reasoning_nb.analysis.compare import compare_exp8
@@ -244,6 +273,7 @@ def resume_path(given: dict) -> dict:
     if isinstance(r, str) and r.strip().lower() not in BOOL_WORDS: return given | {"resume": True, "resume_from": r}
     return given
 
+# %% ../nbs/19_train_lm.ipynb #f25c91f9
 def cli_parser():
     "`rnb-train-exp8`'s flags: every setting of `Exp8Params`, and `--no_progress`"
     ap = param_parser(Exp8Params, "rnb-train-exp8", "Train the exp8 hybrid LM (works under torchrun)")
@@ -251,6 +281,7 @@ def cli_parser():
     ap.add_argument("--extend-steps", "--extend_steps", dest="extend_to", metavar="INT", help="the original script's spelling of --extend_to")
     return ap
 
+# %% ../nbs/19_train_lm.ipynb #69fd51e6
 def parse_exp8_args(argv: Optional[list[str]] = None) -> tuple[Exp8Params, bool]:
     "(settings, progress) from command-line arguments"
     params, a = parse_params(Exp8Params, argv, cli_parser(), adjust=resume_path)
@@ -266,6 +297,7 @@ def train_exp8(argv: Optional[list[str]] = None):
     elif res is not None: print(json.dumps({k: res[k] for k in ("steps", "final_val_loss", "best_val_loss", "tokens_per_s")}))
     if dist.is_initialized(): dist.destroy_process_group()
 
+# %% ../nbs/19_train_lm.ipynb #a1fa88a5
 def train_exp8_cli(argv: Optional[list[str]] = None):
     "Entry point of the `rnb-train-exp8` command"
     cli_main("rnb-train-exp8", train_exp8, argv)

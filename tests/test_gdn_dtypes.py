@@ -77,7 +77,8 @@ def test_fla_dispatch_refuses_mixed_dtypes(fake_fla, monkeypatch, bad):
         gated_delta_rule(**{**x, **{n: x[n].to(dt) for n, dt in bad.items()}}, backend="fla")
     assert len(fake_fla) == 1
 
-def test_auto_never_picks_fla_for_float64(fake_fla):
+def test_auto_never_picks_fla_for_float64(fake_fla, monkeypatch):
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)              # the CPU answers below are for the interpreter off
     cuda = torch.device("cuda")                                         # only a name: no GPU needed
     assert gdn_backend(cuda) == "fla"
     assert gdn_backend(cuda, dtype=torch.bfloat16) == "fla" and gdn_backend(cuda, dtype=torch.float32) == "fla"
@@ -85,6 +86,8 @@ def test_auto_never_picks_fla_for_float64(fake_fla):
     assert gdn_backend(cuda, "recurrent", dtype=torch.float64) == "recurrent"
     with pytest.raises(RuntimeError, match="no float64 kernels"): gdn_backend(cuda, "fla", dtype=torch.float64)
     assert gdn_backend("cpu", dtype=torch.bfloat16) == "chunked"
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    assert gdn_backend("cpu", dtype=torch.bfloat16) == "fla" and gdn_backend("cpu", dtype=torch.float64) == "chunked"
 
 def test_dispatch_uses_input_dtype(fake_fla, monkeypatch):
     "gated_delta_rule asks gdn_backend with q's dtype"

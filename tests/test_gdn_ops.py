@@ -1,5 +1,6 @@
 """Larger chunked-vs-recurrent comparisons of the gated delta rule ops (the notebook holds the small ones)."""
 import random, sys
+from collections import Counter
 from pathlib import Path
 import pytest, torch
 
@@ -33,9 +34,28 @@ def test_float32_long_sequence_vs_float64():
         assert ((o.double() - o64).norm() / o64.norm()).item() < 1e-5
         assert ((S.double() - S64).norm() / S64.norm()).item() < 1e-5
 
-def test_dispatch_on_cpu():
+def test_dispatch_on_cpu(monkeypatch):
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)          # with Triton's interpreter on, FLA could take CPU tensors
     assert gdn_backend("cpu") == "chunked"
     x = gdn_inputs(1, 10, 2, 8, 8)
     with pytest.raises(RuntimeError, match="needs CUDA"): gated_delta_rule(**x, backend="fla")
     with pytest.raises(ValueError, match="backend must be one of"): gated_delta_rule(**x, backend="cuda")
     torch.testing.assert_close(gated_delta_rule(**x)[0], gated_delta_rule(**x, backend="recurrent")[0], rtol=1e-5, atol=1e-6)
+
+def _backward_nodes(*roots) -> Counter:
+    "How many autograd nodes of each kind are reachable from `roots` (grad_fns)"
+    seen, todo = set(), [r for r in roots if r is not None]
+    while todo:
+        fn = todo.pop()
+        if fn in seen: continue
+        seen.add(fn); todo += [f for f, _ in fn.next_functions if f is not None]
+    return Counter(type(f).__name__ for f in seen)
+
+def test_chunk_loop_takes_chunks_by_unbind():
+    "x[n] in the chunk loop would put SelectBackwards per chunk in the graph, each zero-filling all of x (quadratic in T)"
+    def nodes(T):
+        x = gdn_inputs(1, T, 2, 8, 8, initial_state=True, requires_grad=True)
+        o, S = gated_delta_rule_chunked(**x, output_final_state=True, chunk_size=16)
+        return _backward_nodes(o.grad_fn, S.grad_fn)
+    few, many = nodes(40), nodes(150)                                   # 3 and 10 chunks
+    assert few["UnbindBackward0"] >= 1 and few["SelectBackward0"] == many["SelectBackward0"], (few, many)

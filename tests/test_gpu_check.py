@@ -48,6 +48,7 @@ def test_tiny_cpu_run_writes_every_section(tiny_run):
     assert {"10_gdn_ops.ipynb", "11_gdn_layer.ipynb"} <= set(nbs)
     for n in nbs.values():                     # gpu cells extracted and compiled; export/import cells ran without them
         assert n["status"] == "skipped: no CUDA" and n["gpu_cells"] >= 1 and "error" not in n and finite(n["seconds"])
+    assert res["fla_op"]["status"].startswith("skipped: needs CUDA") and "error" not in res["fla_op"]
     gl = res["gdn_layer"]
     for k in ("bf16_autocast_fwd_rel_err", "bf16_autocast_grad_rel_err", "fp32_fwd_rel_err", "fp32_grad_rel_err"):
         assert finite(gl[k]) and gl[k] < 5e-2, (k, gl[k])
@@ -72,3 +73,11 @@ def test_gpu_cell_syntax_error_shows_on_cpu(gpu_image_env, tmp_path):
     assert r.returncode == 1
     res = json.loads((tmp_path / "out.json").read_text())
     assert "SyntaxError" in res["notebooks"][0]["error"] and len(res["errors"]) == 1
+
+def test_default_out_is_under_outputs():
+    "Without --out (a CPU dry run, say) the JSON goes to outputs/, never to papers/ where the GPU results a paper cites live"
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "bench" / "gpu_check.py")
+    gc = importlib.util.module_from_spec(spec); spec.loader.exec_module(gc)
+    assert Path(gc.parse(["--device", "cpu", "--tiny"]).out) == ROOT / "outputs" / "gpu_check.json"
+    assert Path(gc.parse(["--out", "papers/gpu_check.json"]).out) == Path("papers/gpu_check.json")

@@ -155,3 +155,13 @@ def test_sparse_bank_in_the_puzzle_model_trains_and_reads(tmp_path):
     assert bank.filled.sum() == 32 and m["memory_hit_rate"] >= 0
     assert (bank.codes[bank.filled] == lsh_codes(bank.keys[bank.filled], bank.planes)).all()     # codes follow the keys
     assert bank.q_proj.weight.grad is not None and bank.q_proj.weight.grad.abs().sum() > 0
+
+
+def test_lsh_tables_take_a_bucket_in_different_orders():
+    "Each hash table orders a bucket's slots its own way, so the tables' first `per_table` slots differ (more candidates)"
+    from reasoning_nb.models.memory import lsh_index, lsh_candidates
+    N, L, C = 64, 4, 8
+    sc, order = lsh_index(torch.zeros(N, L, dtype=torch.long), torch.ones(N, dtype=torch.bool))   # every slot in one bucket
+    cand = lsh_candidates(torch.zeros(1, L, dtype=torch.long), sc, order, C)
+    n = int((cand >= 0).sum())
+    assert n >= 20, f"{n} distinct candidates from {L} tables x {C}: the tables order the bucket alike"  # ~26 expected

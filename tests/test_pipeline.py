@@ -1,5 +1,5 @@
 "The exp8 pipeline notebook under plain papermill: a short run, and one clear error for each kind of bad input."
-import json
+import json, re
 from pathlib import Path
 import papermill as pm
 import pytest
@@ -60,6 +60,7 @@ def test_corrupted_and_mismatched_checkpoint(tmp_path):
     args = [a for a in TINY]
     r = run_cli("--output_dir", out, *args, "--steps", 4, "--ckpt_interval", 4, "--eval_interval", 4)
     assert "batch/s" not in r.stderr + r.stdout          # TINY passes --no_progress: no bar
+    assert re.search(r"^exp8 baseline: \d+\.\d\dM parameters \(\d+\.\d\dM without the embedding\)$", r.stdout, re.M), r.stdout[:500]
     p = {**SMALL, "steps": 4, "output_dir": str(out), "resume": True}
     assert "task.model.d_model: checkpoint 64 != current 32" in _error(tmp_path, **{**p, "d_model": 32, "attn_heads": 2})
     for f in ("last.safetensors", "last.prev.safetensors"):

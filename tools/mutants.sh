@@ -3,9 +3,12 @@
 # against it, and print whether they caught it (the tests must FAIL on the mutant). Nothing in the checkout changes.
 #   bash tools/mutants.sh            # every mutant (about 10 minutes on 2 cores)
 #   bash tools/mutants.sh rng-restore ckpt-id-check
+# Mutants guarded by the FLA tier (tests/fla_tier) run it as tools/test_fla.sh does: TRITON_INTERPRET=1 and the packages of
+# RNB_FLA_SITE (default .fla-site, from make fla-setup) on PYTHONPATH.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$PWD/.venv/bin/python}
+FLA_SITE=${RNB_FLA_SITE:-.fla-site}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # name | file | text to replace | replacement | pytest arguments
@@ -30,10 +33,17 @@ memory-write-in-place|reasoning_nb/models/memory.py|bank.keys = bank.keys.index_
 memory-usage-lost|reasoning_nb/models/memory.py|            self.register_buffer(name, t)|            self.register_buffer(name, t, persistent=name not in ("freq", "last_used"))|tests/test_resume.py -k maze_memory
 lsh-query-planes|reasoning_nb/models/memory.py|return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)|return lsh_candidates(lsh_codes(q, torch.randn_like(bank.planes)), *bank._index, bank.cfg.lsh_candidates)|tests/test_memory.py -k recall
 importance-weights|reasoning_nb/models/memory.py|IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)|IMPORTANCE_WEIGHTS = (0.5, 0.3, 0.2)|tests/test_memory.py -k references
+lsh-table-salt|reasoning_nb/models/memory.py|mult = torch.tensor([pow(48271, l + 2, 2147483647) for l in range(L)], device=codes.device)|mult = 2654435761 + 2 * torch.arange(L, device=codes.device)|tests/test_memory.py -k different_orders
+gdn-chunk-dg|reasoning_nb/ops/gdn.py|S = torch.baddbmm(S * dn, Kn, Un)|S = torch.baddbmm(S * dn.detach(), Kn, Un)|tests/test_gdn_ops.py
+gdn-chunk-read|reasoning_nb/ops/gdn.py|o.append(torch.baddbmm(Qn @ S, An, Un))|o.append(torch.baddbmm(Qn @ S, An, Un, beta=1.001))|tests/test_gdn_ops.py
+gdn-chunk-select|reasoning_nb/ops/gdn.py|zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay)))|zip(*([x[i] for i in range(x.shape[0])] for x in (W, U, Qg, Kd, Aqk, decay)))|tests/test_gdn_ops.py -k unbind
+fla-names|reasoning_nb/models/gdn.py|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)|self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False); self.gate_proj = self.g_proj|tests/test_gdn_layer.py
+fla-conv-swap|reasoning_nb/models/gdn.py|q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)|q, k, v = self.k_conv1d(q), self.q_conv1d(k), self.v_conv1d(v)|tests/fla_tier/test_fla_layer.py
+fla-interpreter-rule|reasoning_nb/ops/gdn.py|return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())|return kind == "cuda"|tests/fla_tier/test_fla_op.py -k auto or mixed
+compile-graph-break|reasoning_nb/models/hybrid.py|xf = x.float()|xf = x.float(); torch._dynamo.graph_break()|tests/test_compile.py -k breaks
 ema-eval|reasoning_nb/engine.py|    with run.ema.swapped() if run.ema else nullcontext():|    with nullcontext():|tests/test_engine.py
 ddp-grad-scale|reasoning_nb/engine.py|(run.scaler.scale(loss) if run.scaler else loss).backward()|(run.scaler.scale(loss) if run.scaler else loss * run.d.world_size).backward()|tests/test_ddp.py -k match_one
 divergence-check|reasoning_nb/engine.py|if due(cfg.eval_interval) or due(cfg.ckpt_interval): check_finite(run)|if False: check_finite(run)|tests/test_reliability.py -k divergence
-torn-line|reasoning_nb/metrics.py|if not (torn_ok and i == last): raise|if True: raise|tests/test_reliability.py -k torn
 finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): return|if False: return|tests/test_reliability.py -k finished
 tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None|tests/test_tracker.py -k tensorboard
 resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
@@ -54,6 +64,18 @@ cli-puzzles|reasoning_nb/cli.py|"puzzles": ("reasoning_nb.train_puzzles:puzzles_
 puzzles-tracker|reasoning_nb/train_puzzles.py|    if self.epochs is None: return self.engine|    if self.epochs is None: return self.engine.replace(tracker="none")|tests/test_cli.py -k puzzles_trains_tiny
 ablation-seeds|reasoning_nb/halting_ablation.py|range(settings.engine.seed, settings.engine.seed + settings.seeds)|range(settings.seeds)|tests/test_cli.py -k halting_ablation_tiny
 ablation-ci|reasoning_nb/halting_ablation.py|t * float(x.std(ddof=1)) / np.sqrt(n)|float(x.std(ddof=1)) / np.sqrt(n)|tests/test_cli.py -k halting_ablation_tiny
+lm-dtype|reasoning_nb/frozen_lm.py|model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, |model = AutoModelForCausalLM.from_pretrained(src, dtype=torch.float32, |tests/test_frozen_lm.py -k bf16_load
+device-map|reasoning_nb/frozen_lm.py|**({"device_map": device_map} if device_map else {})|**{}|tests/test_frozen_lm.py -k device_map
+checkpointing|reasoning_nb/frozen_lm.py|    if checkpointing: checkpoint_layers(model)|    pass|tests/test_frozen_lm.py -k checkpointing
+path-check|reasoning_nb/paths.py|    if not p.exists(): raise NoSuchPath(f"{what} {name}: no such file or folder")|    pass|tests/test_frozen_lm.py -k path_rule or every_loader
+path-rule|reasoning_nb/paths.py|    if "/" in name and p.suffix.lower() in FILE_SUFFIXES: return True|    pass|tests/test_frozen_lm.py -k path_rule or every_loader
+torn-line|reasoning_nb/metrics.py|        with open(path, "r+b") as f: f.truncate(keep)|        pass|tests/test_soft_prompt.py -k resume
+utf8-jsonl|reasoning_nb/metrics.py|try: line = raw.decode("utf-8")|try: line = raw.decode("latin-1")|tests/test_steering.py -k problem_files
+tda-layer-name|reasoning_nb/train_steering.py|resolve_layer(n, self.tda_layer, name="tda_layer")|resolve_layer(n, self.tda_layer, name="intervention_layer")|tests/test_steering.py -k settings_and_layers
+warmup-fraction|reasoning_nb/train_steering.py|warmup = max(1, math.floor(self.warmup_fraction * steps + 1e-9))|warmup = max(1, steps // 10)|tests/test_steering.py -k settings_and_layers
+sp-adamw|reasoning_nb/models/soft_prompt.py|betas=(optim.beta1, optim.beta2)|betas=(0.9, 0.9)|tests/test_soft_prompt.py -k adamw
+run-key-dtype|reasoning_nb/phase1a.py|what = [self.lm.model, self.lm.lm_dtype, stage,|what = [self.lm.model, stage,|tests/test_soft_prompt.py -k resume
+models-import|reasoning_nb/models/soft_prompt.py|from ..pairs import QAPair|from ..pairs import QAPair; from ..puzzles.sudoku import generate_sudoku|tests/test_frozen_lm.py -k import_no
 EOF
 )
 
@@ -75,7 +97,14 @@ PYEOF
   then printf '%-18s %-40s %s\n' "$name" "$tests" "NOT APPLIED (the code changed: update tools/mutants.sh)"; continue; fi
   read -r -a targs <<< "${tests%% -k *}"
   kexpr=""; [[ "$tests" == *" -k "* ]] && kexpr="${tests#* -k }"
-  (cd "$work/repo" && OMP_NUM_THREADS=1 PYTHONPATH="$work/repo" timeout 900 "$PY" -m pytest -q -x -p no:cacheprovider \
+  envs=(OMP_NUM_THREADS=1 PYTHONPATH="$work/repo")
+  if [[ "${targs[0]}" == tests/fla_tier* ]]; then
+    if [ ! -f "$FLA_SITE/.installed" ]; then
+      printf '%-18s %-40s %s\n' "$name" "$tests" "NOT RUN (the FLA tier's packages: make fla-setup)"; continue
+    fi
+    envs=(OMP_NUM_THREADS=1 TRITON_INTERPRET=1 PYTHONPATH="$(cd "$FLA_SITE" && pwd):$work/repo")
+  fi
+  (cd "$work/repo" && env "${envs[@]}" timeout 900 "$PY" -m pytest -q -x -p no:cacheprovider \
       "${targs[@]}" ${kexpr:+-k "$kexpr"} > "$work/$name.log" 2>&1); rc=$?
   if [ $rc -eq 1 ]; then result="caught"; caught=$((caught + 1))
   elif [ $rc -eq 0 ]; then result="MISSED (tests passed on the mutant)"

@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
-# The test suite: nbdev sync check, every notebook (nbdev-test), then pytest. Ends with one line
-# "N passed, N failed" and exits non-zero on any failure or when nothing ran.
+# The test suite: nbdev sync check, every notebook (nbdev-test), pytest, then the FLA tier (tools/test_fla.sh: FLA's
+# Triton kernels on the CPU under Triton's interpreter; its packages in RNB_FLA_SITE, default .fla-site, from
+# `make fla-setup`; RNB_FLA_SITE= (empty) skips it, counted as one skip). Ends with one line "N passed, N failed"
+# and exits non-zero on any failure or when nothing ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+unset TRITON_INTERPRET                     # the main suite runs without the interpreter; the FLA tier sets it itself
 fail=0; npass=0; nfail=0; nskip=0
 log=$(mktemp -d)
+
+count_junit() {  # count_junit JUNIT_XML PYTEST_RC: add a pytest run's tests to the totals
+  if [ -f "$1" ]; then
+    read t f e s < <(python - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot(); s = r if r.tag == "testsuite" else r.find("testsuite")
+print(s.get("tests"), s.get("failures"), s.get("errors"), s.get("skipped"))
+PY
+)
+    npass=$((npass + t - f - e - s)); nfail=$((nfail + f + e)); nskip=$((nskip + s))
+    [ "$2" -ne 0 ] && [ $((f + e)) -eq 0 ] && nfail=$((nfail + 1))
+  else
+    nfail=$((nfail + 1))
+  fi
+}
 
 # 1. nbdev-export / nbdev-clean must not change anything
 snap() { { git status --porcelain --untracked-files=all; git diff; } 2>/dev/null | sha1sum; }
@@ -31,18 +49,21 @@ npass=$((npass + nbs - nbfail)); nfail=$((nfail + nbfail))
 
 # 3. pytest
 echo "== pytest"
-python -m pytest -q -ra --junit-xml="$log/junit.xml" "$@"; prc=$?
-if [ -f "$log/junit.xml" ]; then
-  read t f e s < <(python - "$log/junit.xml" <<'PY'
-import sys, xml.etree.ElementTree as ET
-r = ET.parse(sys.argv[1]).getroot(); s = r if r.tag == "testsuite" else r.find("testsuite")
-print(s.get("tests"), s.get("failures"), s.get("errors"), s.get("skipped"))
-PY
-)
-  npass=$((npass + t - f - e - s)); nfail=$((nfail + f + e)); nskip=$((nskip + s))
-  [ $prc -ne 0 ] && [ $((f + e)) -eq 0 ] && nfail=$((nfail + 1))
+python -m pytest -q -ra --durations=25 --junit-xml="$log/junit.xml" "$@"; prc=$?
+count_junit "$log/junit.xml" $prc
+
+# 4. the FLA tier
+fla_site=${RNB_FLA_SITE-.fla-site}
+if [ -z "$fla_site" ]; then
+  echo "== FLA tier: skipped (RNB_FLA_SITE is empty)"; nskip=$((nskip + 1))
+elif [ ! -f "$fla_site/.installed" ]; then
+  echo "FAIL: FLA tier: no packages in $fla_site (run make fla-setup)"; nfail=$((nfail + 1))
 else
-  nfail=$((nfail + 1))
+  echo "== FLA tier (tests/fla_tier under TRITON_INTERPRET=1, packages from $fla_site)"
+  t0=$(date +%s)
+  RNB_FLA_SITE="$fla_site" bash tools/test_fla.sh -q -ra --junit-xml="$log/junit_fla.xml"; frc=$?
+  echo "FLA tier: $(( $(date +%s) - t0 )) s wall"
+  count_junit "$log/junit_fla.xml" $frc
 fi
 rm -rf "$log"
 echo "$npass passed, $nfail failed, $nskip skipped"

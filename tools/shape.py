@@ -5,7 +5,8 @@ that follow them, module sizes, and settings declared more than once.
     python tools/shape.py --check    # also exit 1 where a target is missed (targets below)
     python tools/shape.py --names    # every name declared more than once, with where
 
-A *declaration* is an annotated field of a config class (a `Config` subclass) in the package (`lr: float = 1e-3  # ...`) or an annotated
+A *declaration* is an annotated field of a config class (a `Config` subclass) in the package (`lr: float = 1e-3  # ...`;
+a field whose type is another config class, `lm: HybridLMConfig`, is a branch of the tree, not a setting) or an annotated
 name in a notebook's `parameters` cell that is not generated from a settings class (tools/params_cells.py). A
 *definition* is a top-level `def`/`class` of an exported cell. The anchor figures are fastcore's
 (nbs/01_basics.ipynb): median exported cell about 6 lines, 4 % over 25 lines, 1.08 definitions per cell.
@@ -66,10 +67,13 @@ def config_classes(root: Path = ROOT) -> list[tuple[Path, ast.ClassDef]]:
 
 def declarations(root: Path = ROOT) -> dict[str, list[str]]:
     "Declared name -> where (`module:Class` for a config field, `notebook:parameters` for a hand-written parameter)"
-    out = defaultdict(list)
-    for p, node in config_classes(root):
+    out, classes = defaultdict(list), config_classes(root)
+    names = {n.name for _, n in classes}
+    branch = lambda ann: bool(set(re.findall(r"\w+", ast.unparse(ann))) & names)   # `lm: HybridLMConfig`: a branch
+    for p, node in classes:
             for s in node.body:
-                if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and "ClassVar" not in ast.unparse(s.annotation):
+                if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and "ClassVar" not in ast.unparse(s.annotation) \
+                   and not branch(s.annotation):
                     out[s.target.id].append(f"{p.relative_to(root)}:{node.name}")
     for nb in sorted((root / "nbs").glob("*.ipynb")):
         for c in json.loads(nb.read_text())["cells"]:

@@ -66,6 +66,7 @@ def plot_comparison(base: dict, rec: dict, path):
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return Path(path)
 
+# %% ../../nbs/30_compare_exp8.ipynb #80a77928
 def compare_exp8(results_dir=None, *, baseline=None, recursive=None, out_dir=None) -> dict:
     "Write comparison_summary.json + comparison_plots.png from two result files; returns the summary"
     rd = Path(results_dir) if results_dir else None

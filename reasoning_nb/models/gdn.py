@@ -41,15 +41,13 @@ class GDNConfig(Config):
               f"must be one of ['auto', 'fla', 'chunked', 'recurrent'], got {self.backend!r}")
 
 # %% ../../nbs/11_gdn_layer.ipynb #6b5ad8a1
-class ShortConv(nn.Module):
-    "Causal depthwise conv over time followed by SiLU. x: [B, T, C] -> [B, T, C]"
+class ShortConv(nn.Conv1d):
+    "Causal depthwise conv over time followed by SiLU; `weight`: [C, 1, width] as FLA's ShortConvolution. x: [B, T, C] -> [B, T, C]"
     def __init__(self, channels: int, width: int):
-        super().__init__()
-        self.width = width
-        self.conv = nn.Conv1d(channels, channels, width, groups=channels, bias=False)
+        super().__init__(channels, channels, width, groups=channels, bias=False)
     def forward(self, x):
-        x = F.pad(x.transpose(1, 2), (self.width - 1, 0))          # (B, C, T + width - 1)
-        return F.silu(self.conv(x).transpose(1, 2))
+        x = F.pad(x.transpose(1, 2), (self.kernel_size[0] - 1, 0))          # (B, C, T + width - 1)
+        return F.silu(super().forward(x).transpose(1, 2))
 
 class GatedRMSNorm(nn.Module):
     "RMSNorm over the last dim, times SiLU(gate). x, gate: [..., V]"
@@ -72,7 +70,7 @@ class GatedDeltaNet(nn.Module):
         self.v_proj, self.g_proj = nn.Linear(d, H * V, bias=False), nn.Linear(d, H * V, bias=False)
         self.a_proj, self.b_proj = nn.Linear(d, H, bias=False), nn.Linear(d, H, bias=False)
         self.o_proj = nn.Linear(H * V, d, bias=False)
-        self.convs = nn.ModuleList([ShortConv(c, cfg.conv_size) for c in (H * K, H * K, H * V)]) if cfg.conv_size else None
+        if cfg.conv_size: self.q_conv1d, self.k_conv1d, self.v_conv1d = (ShortConv(c, cfg.conv_size) for c in (H * K, H * K, H * V))
         self.A_log = nn.Parameter(torch.empty(H).uniform_(1, 16).log())
         dt = torch.exp(torch.empty(H).uniform_(math.log(1e-3), math.log(1e-1))).clamp(min=1e-4)
         self.dt_bias = nn.Parameter(dt + torch.log(-torch.expm1(-dt)))   # inverse softplus
@@ -84,7 +82,7 @@ class GatedDeltaNet(nn.Module):
         B, T, _ = x.shape
         H, K, V = self.cfg.num_heads, self.cfg.head_dim, self.cfg.value_dim
         q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
-        if self.convs is not None: q, k, v = (c(t) for c, t in zip(self.convs, (q, k, v)))
+        if self.cfg.conv_size: q, k, v = self.q_conv1d(q), self.k_conv1d(k), self.v_conv1d(v)
         else: q, k, v = F.silu(q), F.silu(k), F.silu(v)
         dt, gt = v.dtype, torch.promote_types(x.dtype, torch.float32)     # op inputs in the projections' dtype, gates in >= fp32
         q = F.normalize(q.view(B, T, H, K), dim=-1).to(dt)                 # (B, T, H, K); CUDA autocast returns fp32 here

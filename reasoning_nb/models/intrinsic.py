@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from ..config import check
 
 # %% auto #0
@@ -52,6 +53,7 @@ class CountNovelty(nn.Module):
 # %% ../../nbs/14a_intrinsic.ipynb #2b66f1cf
 def _mlp(dim: int, hidden: int, out: int): return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, out))
 
+# %% ../../nbs/14a_intrinsic.ipynb #5a1b7445
 class RND(nn.Module):
     "bonus = ||predictor(s_next) - target(s_next)||^2 / running std; the target network is fixed"
     def __init__(self, dim: int, hidden: int = 64, out: int = 32, seed: int = 0):
@@ -90,15 +92,27 @@ class Intrinsic(nn.Module):
         self.parts = nn.ModuleDict({k: make[k]() for k in self.weights})
         params = [p for p in self.parameters() if p.requires_grad]
         self.opt = torch.optim.Adam(params, lr=lr) if params else None
-    def bonus(self, s, s_next):
-        "[B] weighted bonus of the transitions s -> s_next (0 without modules)"
-        return sum((w * self.parts[k].bonus(s, s_next) for k, w in self.weights.items()), torch.zeros(len(s_next), device=s_next.device))
-    def update(self, s, s_next):
-        "Record the transitions and take one optimizer step on the learned modules"
-        losses = [self.parts[k].update(s.detach(), s_next.detach()) for k in self.weights]
-        if self.opt is not None:
-            self.opt.zero_grad(set_to_none=True); sum(losses).backward(); self.opt.step()
-    def full_state(self) -> dict: return {"modules": self.state_dict(), "opt": self.opt.state_dict() if self.opt else None}
-    def load_full_state(self, d: dict):
-        self.load_state_dict(d["modules"])
-        if self.opt is not None: self.opt.load_state_dict(d["opt"])
+
+# %% ../../nbs/14a_intrinsic.ipynb #a5ab1fe6
+@patch
+def bonus(self: Intrinsic, s, s_next):
+    "[B] weighted bonus of the transitions s -> s_next (0 without modules)"
+    return sum((w * self.parts[k].bonus(s, s_next) for k, w in self.weights.items()), torch.zeros(len(s_next), device=s_next.device))
+
+# %% ../../nbs/14a_intrinsic.ipynb #72c29e59
+@patch
+def update(self: Intrinsic, s, s_next):
+    "Record the transitions and take one optimizer step on the learned modules"
+    losses = [self.parts[k].update(s.detach(), s_next.detach()) for k in self.weights]
+    if self.opt is not None:
+        self.opt.zero_grad(set_to_none=True); sum(losses).backward(); self.opt.step()
+
+# %% ../../nbs/14a_intrinsic.ipynb #d5eb305f
+@patch
+def full_state(self: Intrinsic) -> dict: return {"modules": self.state_dict(), "opt": self.opt.state_dict() if self.opt else None}
+
+# %% ../../nbs/14a_intrinsic.ipynb #e4a77219
+@patch
+def load_full_state(self: Intrinsic, d: dict):
+    self.load_state_dict(d["modules"])
+    if self.opt is not None: self.opt.load_state_dict(d["opt"])

@@ -34,7 +34,7 @@ class MemoryConfig(Config):
     value_dim: int = 64             # width of a stored value (split over the read heads)
     memory_heads: int = 8           # read heads of the bank (the network's are `n_heads`)
     replacement: str = "lru"        # once full, a write overwrites the "lru" slot or the least "importance" one
-    write_threshold: float = 0.5    # a slot's state is written when its reward (in [0, 1]) is at least this
+    write_threshold: float = 0.5    # a slot's state is written when its reward (in [0, 1]) is >= this
     write_on_halt: bool = True      # write only slots whose example ends at this step (False: after every step)
     index: str = "dense"            # read: "dense" attends over every slot, "lsh" over hash candidates only
     lsh_tables: int = 16            # lsh: hash tables, each a set of random hyperplanes
@@ -67,6 +67,7 @@ def attend(q, keys, values, usable, n_heads: int):
     top = torch.where(any_, s.sum(1).argmax(-1), -1)                                 # highest score summed over heads
     return read, top
 
+# %% ../../nbs/14c_memory.ipynb #2a743b26
 def attend_reference(q, keys, values, usable, n_heads: int):
     "`attend`, one query and head at a time (float32 loops)"
     B, N = len(q), keys.shape[-2]
@@ -94,12 +95,14 @@ def importance(freq, reward, last_used, clock, filled):
     imp = wf * freq / fmax + wr * reward + wt / (1.0 + (clock - last_used).float())
     return imp.masked_fill(~filled, 0.0)
 
+# %% ../../nbs/14c_memory.ipynb #ded1196f
 def choose_victims(n: int, *, policy: str, freq, reward, last_used, clock, filled):
     "Indices [n] of the slots n writes overwrite: empty first (by index), then the lowest LRU / importance score"
     score = last_used.double() if policy == "lru" else importance(freq, reward, last_used, clock, filled).double()
     score = score.masked_fill(~filled, float("-inf"))
     return torch.sort(score, stable=True).indices[:n]
 
+# %% ../../nbs/14c_memory.ipynb #8d9cfb90
 def replacement_reference(n: int, *, policy: str, freq, reward, last_used, clock, filled):
     "`choose_victims`, one slot at a time in plain Python"
     N, out = len(filled), []
@@ -117,15 +120,18 @@ def lsh_codes(x, planes):
     bits = torch.einsum("mk,lkb->mlb", x.float(), planes.float()) > 0
     return (bits.long() << torch.arange(planes.shape[-1], device=x.device)).sum(-1)
 
+# %% ../../nbs/14c_memory.ipynb #2d6a699c
 def lsh_index(codes, filled):
     "codes: [N, L] -> (sorted codes [L, N], slot order [L, N]); empty slots get code -1; a bucket in a fixed per-table shuffle"
     N, L = codes.shape
     i = torch.arange(N, device=codes.device)
-    salt = (i[None] * (2654435761 + 2 * torch.arange(L, device=codes.device))[:, None]) % 2147483647   # (L, N) hash of the slot
+    mult = torch.tensor([pow(48271, l + 2, 2147483647) for l in range(L)], device=codes.device)   # a Lehmer multiplier per table
+    salt = ((i[None] + 1) * mult[:, None]) % 2147483647                            # (L, N): a bucket in its own order per table
     key = (codes.masked_fill(~filled[:, None], -1).T.contiguous() << 31) + salt                   # sort by code, then by the salt
     sk, order = torch.sort(key, dim=1)
     return (sk >> 31).contiguous(), order.contiguous()
 
+# %% ../../nbs/14c_memory.ipynb #9df85b39
 def lsh_candidates(qcodes, sorted_codes, order, per_table: int):
     "qcodes: [B, L] -> candidate slots [B, L * per_table], sorted, duplicates and misses as -1"
     L, N = sorted_codes.shape
@@ -175,6 +181,7 @@ def bank_candidates(bank: MemoryBank, q):
     if bank._index is None: bank._index = lsh_index(bank.codes, bank.filled)
     return lsh_candidates(lsh_codes(q, bank.planes), *bank._index, bank.cfg.lsh_candidates)
 
+# %% ../../nbs/14c_memory.ipynb #829192d8
 def bank_lookup(bank: MemoryBank, q):
     "q: [B, K] -> (read [B, V], top slot [B]) over every slot (dense) or over the hash candidates (lsh)"
     if bank.cfg.index == "dense": return attend(q, bank.keys, bank.values, bank.filled, bank.cfg.memory_heads)
@@ -183,6 +190,7 @@ def bank_lookup(bank: MemoryBank, q):
     read, top = attend(q, bank.keys[c], bank.values[c], (cand >= 0) & bank.filled[c], bank.cfg.memory_heads)
     return read, torch.where(top >= 0, c.gather(1, top.clamp_min(0)[:, None]).squeeze(1), -1)
 
+# %% ../../nbs/14c_memory.ipynb #36dc2413
 @torch.no_grad()
 def note_reads(bank: MemoryBank, top):
     "Bookkeeping of one read: record the top slots; in training mark them used; tally hits when reader_family is set"
@@ -197,6 +205,7 @@ def note_reads(bank: MemoryBank, top):
         chance = ((bank.family[None] == fam[:, None]) & bank.filled).sum(1) / bank.filled.sum().clamp_min(1)   # (B,)
         bank.tally += torch.stack([hit.sum(), same.sum(), (chance * hit).sum()]).float()
 
+# %% ../../nbs/14c_memory.ipynb #78684855
 def memory_read(bank: MemoryBank, z):
     "z: [B, T, D] -> z + tanh(gate) * W_o(attention read of W_q(mean_T z))"
     q = bank.q_proj(z.mean(1))                                                   # (B, K)
@@ -253,6 +262,7 @@ def slot_reward(logits, labels, ignore_index: int = -100):
     valid = labels != ignore_index
     return ((logits.argmax(-1) == labels) & valid).sum(-1) / valid.sum(-1).clamp_min(1)
 
+# %% ../../nbs/14c_memory.ipynb #59c475b2
 @torch.no_grad()
 def memory_step(bank: MemoryBank, carry, out) -> dict:
     "Write the carry's rewarded slots after a step (`carry`, `out` as returned by the reasoner); the step's metrics"

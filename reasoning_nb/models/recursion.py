@@ -13,11 +13,12 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from ..config import Config, check
 from .hybrid import SwiGLU, RoPEAttention
 
 # %% auto #0
-__all__ = ['MODES', 'RecursionConfig', 'trunc_normal_', 'RecursiveCore', 'trm_reference', 'hrm_reference', 'recursion_noise',
+__all__ = ['MODES', 'RecursionConfig', 'trunc_normal_', 'trm_reference', 'hrm_reference', 'RecursiveCore', 'recursion_noise',
            'ReasonerNetConfig', 'swiglu_hidden', 'rms_norm', 'SequenceMLP', 'ReasonerBlock', 'ReasonerNet']
 
 # %% ../../nbs/13_recursion.ipynb #0d52a206
@@ -37,18 +38,21 @@ class RecursionConfig(Config):
         check(not (self.separate_H and self.mode == "hrm"), "separate_H",
               "is a TRM option; mode='hrm' always has separate L and H networks")
 
-    @property
-    def has_H_net(self) -> bool: return self.mode == "hrm" or self.separate_H
+# %% ../../nbs/13_recursion.ipynb #55e96de9
+@patch(as_prop=True)
+def has_H_net(self: RecursionConfig) -> bool: return self.mode == "hrm" or self.separate_H
 
-    @property
-    def net_calls(self) -> int:
-        "Network evaluations per supervision step: H_cycles * (L_cycles + 1) when recursing, else 1"
-        return 1 if self.mode == "transformer" else self.H_cycles * (self.L_cycles + 1)
+# %% ../../nbs/13_recursion.ipynb #c2e39f5b
+@patch(as_prop=True)
+def net_calls(self: RecursionConfig) -> int:
+    "Network evaluations per supervision step: H_cycles * (L_cycles + 1) when recursing, else 1"
+    return 1 if self.mode == "transformer" else self.H_cycles * (self.L_cycles + 1)
 
-    @property
-    def grad_calls(self) -> int:
-        "Network evaluations per supervision step that carry gradient"
-        return {"trm": self.L_cycles + 1, "hrm": 2, "transformer": 1}[self.mode]
+# %% ../../nbs/13_recursion.ipynb #c80d3d05
+@patch(as_prop=True)
+def grad_calls(self: RecursionConfig) -> int:
+    "Network evaluations per supervision step that carry gradient"
+    return {"trm": self.L_cycles + 1, "hrm": 2, "transformer": 1}[self.mode]
 
 # %% ../../nbs/13_recursion.ipynb #7c437e9c
 def trunc_normal_(t: torch.Tensor, std: float = 1.0, bound: float = 2.0) -> torch.Tensor:
@@ -56,6 +60,29 @@ def trunc_normal_(t: torch.Tensor, std: float = 1.0, bound: float = 2.0) -> torc
     pdf, mass = math.exp(-bound ** 2 / 2) / math.sqrt(2 * math.pi), math.erf(bound / math.sqrt(2))
     s = std / math.sqrt(1 - 2 * bound * pdf / mass)      # std of the normal before truncation
     with torch.no_grad(): return nn.init.trunc_normal_(t, mean=0.0, std=s, a=-bound * s, b=bound * s)
+
+# %% ../../nbs/13_recursion.ipynb #b69ee5c3
+def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
+    "TRM supervision step, loop form; gradient only through the last outer cycle. x, y, z: [B, T, D]"
+    for h in range(H_cycles):
+        if h == H_cycles - 1: y, z = y.detach(), z.detach()          # the gradient cut
+        for _ in range(L_cycles):
+            z = L_net(z + y + x)
+        if read is not None: z = read(z)                             # the memory read of this outer cycle
+        y = H_net(y + z)
+    return y, z
+
+# %% ../../nbs/13_recursion.ipynb #7901c1d2
+def hrm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
+    "HRM supervision step, loop form; gradient only through the final z and y updates. x, y, z: [B, T, D]"
+    n_updates = H_cycles * L_cycles
+    for i in range(n_updates):
+        if i == n_updates - 1: y, z = y.detach(), z.detach()         # the gradient cut
+        z = L_net(z + y + x)
+        if (i + 1) % L_cycles == 0:
+            if read is not None: z = read(z)                         # the memory read of this outer cycle
+            y = H_net(y + z)
+    return y, z
 
 # %% ../../nbs/13_recursion.ipynb #a9ba1ab0
 class RecursiveCore(nn.Module):
@@ -69,67 +96,58 @@ class RecursiveCore(nn.Module):
         self.register_buffer("y_init", trunc_normal_(torch.empty(d_model)))
         self.register_buffer("z_init", trunc_normal_(torch.empty(d_model)))
 
-    @property
-    def H(self) -> nn.Module:
-        "The network that updates y: H_net when separate, else the shared L_net"
-        return self.L_net if self.H_net is None else self.H_net
-
-    def initial_state(self, B: int, T: int):
-        "y, z: [B, T, D], every position set to y_init / z_init (broadcast views)"
-        return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
-
     noise_std, noise_gen = 0.0, None          # test-time noise on z at every outer cycle: set by `recursion_noise`
 
-    def read(self, z):
-        "The latent's once-per-outer-cycle hook: the memory read, then the test-time noise (both off by default)"
-        if self.memory is not None: z = self.memory(z)
-        if self.noise_std: z = z + self.noise_std * torch.randn(z.shape, generator=self.noise_gen, device=z.device).to(z.dtype)
-        return z
+# %% ../../nbs/13_recursion.ipynb #a42d5ae9
+@patch(as_prop=True)
+def H(self: RecursiveCore) -> nn.Module:
+    "The network that updates y: H_net when separate, else the shared L_net"
+    return self.L_net if self.H_net is None else self.H_net
 
-    def _outer_cycle(self, x, y, z):
-        for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
-        z = self.read(z)
-        return self.H(y + z), z
+# %% ../../nbs/13_recursion.ipynb #aae8c45a
+@patch
+def initial_state(self: RecursiveCore, B: int, T: int):
+    "y, z: [B, T, D], every position set to y_init / z_init (broadcast views)"
+    return self.y_init.expand(B, T, -1), self.z_init.expand(B, T, -1)
 
-    def _trm(self, x, y, z):
-        with torch.no_grad():
-            for _ in range(self.cfg.H_cycles - 1): y, z = self._outer_cycle(x, y, z)
-        return self._outer_cycle(x, y, z)
+# %% ../../nbs/13_recursion.ipynb #c81e57a9
+@patch
+def read(self: RecursiveCore, z):
+    "The latent's once-per-outer-cycle hook: the memory read, then the test-time noise (both off by default)"
+    if self.memory is not None: z = self.memory(z)
+    if self.noise_std: z = z + self.noise_std * torch.randn(z.shape, generator=self.noise_gen, device=z.device).to(z.dtype)
+    return z
 
-    def _hrm(self, x, y, z):
-        n_outer, n_inner = self.cfg.H_cycles, self.cfg.L_cycles
-        with torch.no_grad():
-            for h in range(n_outer):
-                for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.L_net(z + y + x)
-                if h < n_outer - 1: z = self.read(z); y = self.H_net(y + z)
-        z = self.read(self.L_net(z + y + x))      # the one-step gradient: final z update ...
-        return self.H_net(y + z), z               # ... and final y update
+# %% ../../nbs/13_recursion.ipynb #5e585b0f
+@patch
+def _outer_cycle(self: RecursiveCore, x, y, z):
+    for _ in range(self.cfg.L_cycles): z = self.L_net(z + y + x)
+    z = self.read(z)
+    return self.H(y + z), z
 
-    def forward(self, x, y, z):
-        "x, y, z: [B, T, D] -> (y, z) after one supervision step"
-        return self._hrm(x, y, z) if self.cfg.mode == "hrm" else self._trm(x, y, z)
+# %% ../../nbs/13_recursion.ipynb #6ae298a3
+@patch
+def _trm(self: RecursiveCore, x, y, z):
+    with torch.no_grad():
+        for _ in range(self.cfg.H_cycles - 1): y, z = self._outer_cycle(x, y, z)
+    return self._outer_cycle(x, y, z)
 
-# %% ../../nbs/13_recursion.ipynb #b69ee5c3
-def trm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
-    "TRM supervision step, loop form; gradient only through the last outer cycle. x, y, z: [B, T, D]"
-    for h in range(H_cycles):
-        if h == H_cycles - 1: y, z = y.detach(), z.detach()          # the gradient cut
-        for _ in range(L_cycles):
-            z = L_net(z + y + x)
-        if read is not None: z = read(z)                             # the memory read of this outer cycle
-        y = H_net(y + z)
-    return y, z
+# %% ../../nbs/13_recursion.ipynb #6bd855a3
+@patch
+def _hrm(self: RecursiveCore, x, y, z):
+    n_outer, n_inner = self.cfg.H_cycles, self.cfg.L_cycles
+    with torch.no_grad():
+        for h in range(n_outer):
+            for _ in range(n_inner - 1 if h == n_outer - 1 else n_inner): z = self.L_net(z + y + x)
+            if h < n_outer - 1: z = self.read(z); y = self.H_net(y + z)
+    z = self.read(self.L_net(z + y + x))      # the one-step gradient: final z update ...
+    return self.H_net(y + z), z               # ... and final y update
 
-def hrm_reference(L_net, H_net, x, y, z, *, H_cycles: int, L_cycles: int, read=None):
-    "HRM supervision step, loop form; gradient only through the final z and y updates. x, y, z: [B, T, D]"
-    n_updates = H_cycles * L_cycles
-    for i in range(n_updates):
-        if i == n_updates - 1: y, z = y.detach(), z.detach()         # the gradient cut
-        z = L_net(z + y + x)
-        if (i + 1) % L_cycles == 0:
-            if read is not None: z = read(z)                         # the memory read of this outer cycle
-            y = H_net(y + z)
-    return y, z
+# %% ../../nbs/13_recursion.ipynb #c9e58d35
+@patch
+def forward(self: RecursiveCore, x, y, z):
+    "x, y, z: [B, T, D] -> (y, z) after one supervision step"
+    return self._hrm(x, y, z) if self.cfg.mode == "hrm" else self._trm(x, y, z)
 
 # %% ../../nbs/13_recursion.ipynb #f15709a7
 from contextlib import contextmanager
@@ -167,6 +185,7 @@ class ReasonerNetConfig(Config):
             check(self.d_model % self.n_heads == 0, "d_model", f"{self.d_model} is not divisible by n_heads={self.n_heads}")
             check((self.d_model // self.n_heads) % 2 == 0, "n_heads", f"head size {self.d_model // self.n_heads} must be even for RoPE")
 
+# %% ../../nbs/13_recursion.ipynb #3e9477a0
 def swiglu_hidden(width: int, expansion: float, multiple: int = 256) -> int:
     "SwiGLU hidden size: round(expansion * width * 2/3), rounded up to a multiple of `multiple` (published: 256)"
     return multiple * math.ceil(round(expansion * width * 2 / 3) / multiple)
@@ -177,6 +196,7 @@ def rms_norm(x, eps: float = 1e-5, dim: int = -1):
     xf = x.float()
     return (xf * torch.rsqrt(xf.pow(2).mean(dim, keepdim=True) + eps)).to(x.dtype)
 
+# %% ../../nbs/13_recursion.ipynb #c870b229
 class SequenceMLP(nn.Module):
     "SwiGLU across the position axis. x: [B, T, D] -> [B, T, D], T == seq_len"
     def __init__(self, seq_len: int, expansion: float):
@@ -200,6 +220,7 @@ class ReasonerBlock(nn.Module):
         h = rms_norm(h + self.mixer(h), self.eps, dim=self.mix_dim)
         return rms_norm(h + self.mlp(h), self.eps)
 
+# %% ../../nbs/13_recursion.ipynb #442d3a6c
 class ReasonerNet(nn.Module):
     "The network a puzzle model recurses: `n_layers` post-norm blocks. h: [B, T, D] -> [B, T, D]"
     def __init__(self, cfg: ReasonerNetConfig):

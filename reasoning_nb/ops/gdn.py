@@ -1,4 +1,4 @@
-"""The gated delta rule as a token loop (the reference), as a chunked WY/UT form in plain PyTorch (the CPU fast path, differentiable by autograd), and a dispatcher that sends CUDA tensors to the FLA Triton kernel.
+"""The gated delta rule as a token loop (the reference), as a chunked WY/UT form in plain PyTorch (the CPU fast path, differentiable by autograd), and a dispatcher that sends CUDA tensors (and CPU tensors under Triton's interpreter) to the FLA Triton kernel.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/gdn_ops.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/gdn_ops.html.md"""
 
 # %% ../../nbs/10_gdn_ops.ipynb #8a098a54
 from __future__ import annotations
-import contextlib, functools, logging
+import contextlib, functools, logging, os
 import torch
 import torch.nn.functional as F
 
@@ -14,7 +14,7 @@ _log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['GDN_BACKENDS', 'gated_delta_rule_recurrent', 'gdn_inputs', 'gdn_fwd_bwd', 'rel_l2_err', 'gated_delta_rule_chunked',
-           'gdn_compare', 'gdn_backend', 'gated_delta_rule']
+           'gdn_compare', 'triton_interpreter_on', 'fla_device', 'gdn_backend', 'gated_delta_rule']
 
 # %% ../../nbs/10_gdn_ops.ipynb #2d5b7f0e
 def _compute_dtype(x: torch.Tensor) -> torch.dtype:
@@ -111,12 +111,12 @@ def _intra_chunk(q, k, v, g, beta, scale):
 
 # %% ../../nbs/10_gdn_ops.ipynb #1ef85c44
 def _inter_chunk(W, U, Qg, Kd, Aqk, decay, S):
-    "Carry S: (BH, K, V) through the chunks; returns o: (N, BH, C, V) and the final S"
+    "Carry S: (BH, K, V) through the chunks (each input (N, BH, ...) as `_intra_chunk` returns it); o: (N, BH, C, V), S"
     o = []
-    for n in range(W.shape[0]):
-        Un = torch.baddbmm(U[n], W[n], S, alpha=-1)                                   # (BH, C, V)
-        o.append(torch.baddbmm(Qg[n] @ S, Aqk[n], Un))
-        S = torch.baddbmm(S * decay[n], Kd[n], Un)
+    for Wn, Un, Qn, Kn, An, dn in zip(*(x.unbind(0) for x in (W, U, Qg, Kd, Aqk, decay))):
+        Un = torch.baddbmm(Un, Wn, S, alpha=-1)                                         # (BH, C, V)
+        o.append(torch.baddbmm(Qn @ S, An, Un))
+        S = torch.baddbmm(S * dn, Kn, Un)
     return torch.stack(o), S
 
 # %% ../../nbs/10_gdn_ops.ipynb #0e1b559d
@@ -146,6 +146,16 @@ def gdn_compare(inputs: dict, ref=gated_delta_rule_recurrent, op=gated_delta_rul
 # %% ../../nbs/10_gdn_ops.ipynb #8f9e0984
 GDN_BACKENDS = ("auto", "fla", "chunked", "recurrent")
 
+def triton_interpreter_on() -> bool:
+    "Whether Triton's interpreter is on (TRITON_INTERPRET set to 1, true, on or yes): Triton kernels then run on the CPU"
+    return os.environ.get("TRITON_INTERPRET", "").strip().lower() in ("1", "true", "on", "yes")
+
+def fla_device(device) -> bool:
+    "Whether FLA's Triton kernels can take tensors on `device`: CUDA, or the CPU under Triton's interpreter"
+    kind = torch.device(device).type
+    return kind == "cuda" or (kind == "cpu" and triton_interpreter_on())
+
+# %% ../../nbs/10_gdn_ops.ipynb #b8c28c44
 @functools.cache
 def _fla_op():
     "FLA's chunk_gated_delta_rule and None, or None and why it cannot be imported"
@@ -154,22 +164,25 @@ def _fla_op():
     return chunk_gated_delta_rule, None
 
 @functools.cache
-def _warn_fallback(reason: str):
-    _log.warning("gated_delta_rule: CUDA tensors but FLA is unavailable (%s); using the chunked PyTorch form", reason)
+def _warn_fallback(device_type: str, reason: str):
+    _log.warning("gated_delta_rule: FLA's kernels could take these %s tensors but FLA is unavailable (%s); using the chunked "
+                 "PyTorch form", device_type, reason)
 
 # %% ../../nbs/10_gdn_ops.ipynb #4b49b06f
 def gdn_backend(device, backend: str = "auto", *, dtype: torch.dtype | None = None) -> str:
     "The backend `gated_delta_rule` uses for `dtype` tensors on `device`: 'fla', 'chunked' or 'recurrent'"
     if backend not in GDN_BACKENDS: raise ValueError(f"backend must be one of {list(GDN_BACKENDS)}, got {backend!r}")
-    cuda, f64 = torch.device(device).type == "cuda", dtype == torch.float64
+    fla_dev, f64 = fla_device(device), dtype == torch.float64
     if backend == "fla":
-        if not cuda: raise RuntimeError(f"backend='fla' needs CUDA tensors, got device {str(device)!r}")
+        if not fla_dev: raise RuntimeError(f"backend='fla' needs CUDA tensors, or CPU tensors under Triton's interpreter "
+                                           f"(TRITON_INTERPRET=1), got device {str(device)!r}")
         if f64: raise RuntimeError("backend='fla' has no float64 kernels; use 'chunked' or 'recurrent'")
-        if _fla_op()[0] is None: raise RuntimeError(f"backend='fla' but fla.ops.gated_delta_rule cannot be imported ({_fla_op()[1]}); install the [gpu] extra")
+        if _fla_op()[0] is None: raise RuntimeError(f"backend='fla' but fla.ops.gated_delta_rule cannot be imported ({_fla_op()[1]}); "
+                                                    "install the [gpu] extra (on a CPU under the interpreter: make fla-setup)")
     if backend != "auto": return backend
-    if not cuda or f64: return "chunked"
+    if not fla_dev or f64: return "chunked"
     if _fla_op()[0] is not None: return "fla"
-    _warn_fallback(_fla_op()[1])
+    _warn_fallback(torch.device(device).type, _fla_op()[1])
     return "chunked"
 
 # %% ../../nbs/10_gdn_ops.ipynb #cff6446b
