@@ -19,27 +19,31 @@ from pathlib import Path
 import numpy as np
 import torch
 from reasoning_nb.checkpoint import ckpt_paths, load_checkpoint
-from reasoning_nb.engine import EngineConfig, OptimConfig
-from reasoning_nb.models.act import ACTConfig
 from reasoning_nb.models.export import (quantize_int8, linear_weight_bytes, cpu_benchmark, binarize, spiking_q_head,
                                         halting_agreement)
-from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
-from reasoning_nb.models.recursion import RecursionConfig
-from reasoning_nb.puzzles.maze import MazeConfig, build_maze
-from reasoning_nb.train_puzzles import PuzzleTrainConfig, train_puzzles, to_batch
+from reasoning_nb.models.predict import to_batch
+from reasoning_nb.models.puzzle import PuzzleModel, count_params
+from reasoning_nb.train_puzzles import PuzzleParams, train_puzzles
+
+DATA = dict(dataset="maze", maze_size=5, n_train=400, n_test=200, n_aug=3, min_path_len=3)   # 5x5 mazes, data seed 0
+
+
+def settings(a) -> PuzzleParams:
+    "The benchmark model's training, as the pipeline's settings"
+    return PuzzleParams.from_flat(DATA | dict(d_model=a.d_model, n_heads=4, H_cycles=2, L_cycles=2, halt_max_steps=a.halt_max_steps,
+                                              steps=a.steps, batch_size=32, eval_interval=a.steps, ckpt_interval=a.steps, device="cpu",
+                                              seed=a.seed, lr=3e-3, warmup_steps=20, eval_size=None, n_pictures=2, output_dir=a.out_dir))
 
 
 def trained_model(a, tr, te):
     "Train (or load) the benchmark model -> (model, training seconds or None when loaded)"
-    mcfg = PuzzleModelConfig(d_model=a.d_model, n_heads=4, recursion=RecursionConfig(H_cycles=2, L_cycles=2),
-                             act=ACTConfig(halt_max_steps=a.halt_max_steps), vocab_size=tr.vocab_size, seq_len=tr.seq_len)
-    ecfg = EngineConfig(steps=a.steps, batch_size=32, eval_interval=a.steps, ckpt_interval=a.steps, device="cpu", seed=a.seed,
-                        optim=OptimConfig(lr=3e-3, warmup_steps=20))
+    s = settings(a)
+    mcfg = s.make_task(tr, te).cfg
     stem = Path(a.out_dir) / "checkpoints_maze_trm" / "last"
     t = None
     if not ckpt_paths(stem)["weights"].exists():
         t0 = time.perf_counter()
-        train_puzzles(mcfg, ecfg, tr, te, a.out_dir, task="maze", cfg=PuzzleTrainConfig(eval_size=0, n_pictures=2), progress=True)
+        train_puzzles(s, tr, te, progress=True)
         t = time.perf_counter() - t0
     model = PuzzleModel(mcfg)
     load_checkpoint(stem, model=model)
@@ -70,7 +74,8 @@ def main(argv=None):
     p.add_argument("--widths", default="128,256,512", help="widths for the speed-only comparison ('' = none)")
     p.add_argument("--out", default=None, help="JSON file for the results")
     a = p.parse_args(argv)
-    tr, te = build_maze(MazeConfig(size=5, n_train=400, n_test=200, n_aug=3, min_path_len=3, seed=0))
+    s = settings(a)
+    tr, te = s.kind.build(s.data_config())
     model, train_s = trained_model(a, tr, te)
     rows = np.arange(len(te))
     int8 = quantize_int8(model)
@@ -80,7 +85,7 @@ def main(argv=None):
           f"torch {torch.__version__}, {res['threads']} thread(s)" + (f"; trained in {train_s:.0f} s" if train_s else "; loaded"))
     print(f"{'model':<8} {'exact':>7} {'cell':>7} {'changed':>8} {'puzzles/s':>10} {'linear weights':>15}")
     for name, m in (("float32", model), ("int8", int8)):
-        r = cpu_benchmark(m, te, rows, task="maze", batch_size=a.batch_size, repeats=a.repeats)
+        r = cpu_benchmark(m, te, rows, batch_size=a.batch_size, repeats=a.repeats)
         res[name] = {k: v for k, v in r.items() if k != "preds"} | {"linear_weight_bytes": linear_weight_bytes(m)}
         res[name + "_preds"] = r["preds"]
         print(f"{name:<8} {r['exact_accuracy']:>7.3f} {r['cell_accuracy']:>7.3f} {r['changed_accuracy']:>8.3f} "
@@ -117,9 +122,9 @@ def main(argv=None):
         print(f"{'width':>6} {'params':>10} {'float p/s':>10} {'int8 p/s':>10} {'speed-up':>9}")
     for w in (int(x) for x in a.widths.split(",") if x):
         torch.manual_seed(0)
-        m = PuzzleModel(model.cfg.replace(d_model=w, n_heads=8)).eval()
+        m = PuzzleModel(model.cfg.replace(net=model.cfg.net.replace(d_model=w, n_heads=8))).eval()
         sub = rows[:a.batch_size]
-        pf, pq = (cpu_benchmark(x, te, sub, task="maze", batch_size=a.batch_size, repeats=a.repeats)["puzzles_per_s"]
+        pf, pq = (cpu_benchmark(x, te, sub, batch_size=a.batch_size, repeats=a.repeats)["puzzles_per_s"]
                   for x in (m, quantize_int8(m)))
         res["throughput"].append({"d_model": w, "params": count_params(m), "float_puzzles_per_s": pf, "int8_puzzles_per_s": pq})
         print(f"{w:>6} {count_params(m):>10,} {pf:>10.1f} {pq:>10.1f} {pq / pf:>9.2f}", flush=True)

@@ -30,7 +30,7 @@ def timed(fn, device, repeats):
 
 
 def filled_bank(n, index, *, key_dim, n_heads, tables, bits, candidates, keys, device):
-    cfg = MemoryConfig(capacity=n, key_dim=key_dim, value_dim=key_dim, n_heads=n_heads, index=index,
+    cfg = MemoryConfig(memory_slots=n, key_dim=key_dim, value_dim=key_dim, memory_heads=n_heads, index=index,
                        lsh_tables=tables, lsh_bits=bits, lsh_candidates=candidates)
     torch.manual_seed(1)
     b = MemoryBank(cfg, key_dim).to(device).eval()

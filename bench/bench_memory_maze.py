@@ -10,13 +10,7 @@ nbs/24_halting_ablation, 3 seeds at equal compute).
 import argparse, json, math
 from pathlib import Path
 import numpy as np
-from reasoning_nb.engine import EngineConfig, OptimConfig
-from reasoning_nb.models.act import ACTConfig
-from reasoning_nb.models.memory import MemoryConfig
-from reasoning_nb.models.puzzle import PuzzleModelConfig
-from reasoning_nb.models.recursion import RecursionConfig
-from reasoning_nb.puzzles.maze import MazeConfig, build_maze
-from reasoning_nb.train_puzzles import PuzzleTrainConfig, train_puzzles
+from reasoning_nb.train_puzzles import PuzzleParams, train_puzzles
 from reasoning_nb.metrics import read_jsonl
 
 
@@ -25,20 +19,21 @@ def main(argv=None):
     p.add_argument("--out_dir", default="outputs/bench_memory_maze")
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--capacity", type=int, default=1024)
+    p.add_argument("--memory_slots", type=int, default=1024)
     p.add_argument("--replacement", default="lru")
     p.add_argument("--write_threshold", type=float, default=0.8)
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
-    tr, te = build_maze(MazeConfig(size=5, n_train=400, n_test=200, n_aug=3, min_path_len=3, seed=0))
+    flat = dict(dataset="maze", maze_size=5, n_train=400, n_test=200, n_aug=3, min_path_len=3, d_model=64, n_heads=4, H_cycles=2,
+                L_cycles=2, halt_max_steps=4, steps=a.steps, batch_size=32, eval_interval=a.steps, ckpt_interval=a.steps, device="cpu",
+                seed=a.seed, lr=3e-3, warmup_steps=20, eval_size=None, n_pictures=0, memory_slots=a.memory_slots,
+                replacement=a.replacement, write_threshold=a.write_threshold)
     rows = {}
-    for name, mem in (("off", None), ("on", MemoryConfig(capacity=a.capacity, replacement=a.replacement, write_threshold=a.write_threshold))):
-        mcfg = PuzzleModelConfig(d_model=64, n_heads=4, recursion=RecursionConfig(H_cycles=2, L_cycles=2), act=ACTConfig(halt_max_steps=4),
-                                 vocab_size=tr.vocab_size, seq_len=tr.seq_len, memory=mem)
-        ecfg = EngineConfig(steps=a.steps, batch_size=32, eval_interval=a.steps, ckpt_interval=a.steps, device="cpu", seed=a.seed,
-                            optim=OptimConfig(lr=3e-3, warmup_steps=20))
-        out = Path(a.out_dir) / name
-        r = train_puzzles(mcfg, ecfg, tr, te, out, task="maze", cfg=PuzzleTrainConfig(eval_size=0, n_pictures=0), progress=True)
+    for name, on in (("off", False), ("on", True)):
+        s = PuzzleParams.from_flat(flat | dict(use_memory=on, output_dir=str(Path(a.out_dir) / name)))
+        tr, te = s.kind.build(s.data_config())
+        mem = s.memory if on else None
+        r = train_puzzles(s, tr, te, progress=True)
         row = {k: r["final"][k] for k in ("exact_accuracy", "cell_accuracy", "changed_accuracy", "copy_cell_accuracy",
                                           "majority_changed_accuracy")} | {"time_s": r["time_s"], "params": r["n_params"]}
         if mem is not None:

@@ -38,15 +38,13 @@ def parse(argv=None):
 def bench(a) -> dict:
     import torch
     from reasoning_nb.models.act import act_loss
-    from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
+    from reasoning_nb.models.puzzle import PuzzleModel, count_params
+    from reasoning_nb.train_puzzles import PuzzleParams
     from reasoning_nb.torch_utils import pick_device, pick_dtype
     dev = pick_device(a.device); dtype = pick_dtype(a.dtype, dev)
-    from reasoning_nb.models.recursion import RecursionConfig
-    from reasoning_nb.models.act import ACTConfig
-    cfg = PuzzleModelConfig(arch=a.arch, d_model=a.d_model, n_layers=a.n_layers, n_heads=a.n_heads,
-                            recursion=RecursionConfig(mode=a.model, H_cycles=a.H_cycles, L_cycles=a.L_cycles),
-                            act=ACTConfig(halt_max_steps=a.halt_max_steps),
-                            puzzle_emb_len=a.puzzle_emb_len, n_puzzles=2, vocab_size=a.vocab_size, seq_len=a.seq_len)
+    settings = PuzzleParams.from_flat({"mode": a.model, **{k: getattr(a, k) for k in ("arch", "d_model", "n_layers", "n_heads", "H_cycles",
+                                                                                     "L_cycles", "halt_max_steps", "puzzle_emb_len")}})
+    cfg = settings.model_config(vocab_size=a.vocab_size, seq_len=a.seq_len, n_puzzles=2)
     torch.manual_seed(0)
     model = PuzzleModel(cfg).to(dev).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)

@@ -60,15 +60,13 @@ def build_gdn_layer(*, tiny: bool, backend: str = "auto"):
     return GatedDeltaNet(GDNConfig(**kw, backend=backend))
 
 def build_trm(*, tiny: bool):
-    "The TRM Sudoku MLP-t model"
-    from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig
-    from reasoning_nb.models.recursion import RecursionConfig
-    from reasoning_nb.models.act import ACTConfig
-    H, L, N, kw = ((1, 2, 2, dict(d_model=32, puzzle_emb_len=4, n_puzzles=8)) if tiny else
-                   (3, 6, 16, dict(d_model=512, puzzle_emb_len=16, n_puzzles=1000)))
-    return PuzzleModel(PuzzleModelConfig(arch="mlp", n_layers=2, seq_len=81, vocab_size=11, **kw,
-                                         recursion=RecursionConfig(mode="trm", H_cycles=H, L_cycles=L),
-                                         act=ACTConfig(halt_max_steps=N)))
+    "The TRM Sudoku MLP-t model, from the pipeline's settings (tiny: a CPU-sized one)"
+    from reasoning_nb.models.puzzle import PuzzleModel
+    from reasoning_nb.train_puzzles import PuzzleParams
+    size = (dict(d_model=32, puzzle_emb_len=4, H_cycles=1, L_cycles=2, halt_max_steps=2) if tiny else
+            dict(d_model=512, puzzle_emb_len=16, H_cycles=3, L_cycles=6, halt_max_steps=16))
+    settings = PuzzleParams.from_flat(dict(arch="mlp", n_layers=2, mode="trm", **size))
+    return PuzzleModel(settings.model_config(vocab_size=11, seq_len=81, n_puzzles=8 if tiny else 1000))
 
 def trm_step_loss(model, carry, batch):
     "One supervision step: (new carry, loss)"

@@ -21,9 +21,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import numpy as np, torch
     from safetensors.torch import load_file
-    from trm_cpu_research import data, model_config, SCALE
+    from trm_cpu_research import data, model_config
     from reasoning_nb.models.puzzle import PuzzleModel
-    from reasoning_nb.train_puzzles import predict, puzzle_metrics
+    from reasoning_nb.models.predict import predict, puzzle_metrics
     torch.set_num_threads(1)
     _, test = data()
     rows_all = np.arange(len(test))
@@ -37,12 +37,12 @@ def main(argv=None):
         res = {"name": r["name"], "seed": r["seed"]}
         t0 = time.time()
         p = predict(model, test, rows_all)
-        res["plain"] = puzzle_metrics(test, rows_all, p["preds"], p["conf"], p["steps"], task=SCALE["task"])["exact_accuracy"]
+        res["plain"] = puzzle_metrics(test, rows_all, p["preds"], p["conf"], p["steps"])["exact_accuracy"]
         res["plain_s"] = time.time() - t0
         for sd in a.noise:
             t0 = time.time()
             p = predict(model, test, rows_all, samples=a.samples, noise=sd, seed=1)
-            res[f"noise_{sd}"] = puzzle_metrics(test, rows_all, p["preds"], p["conf"], p["steps"], task=SCALE["task"])["exact_accuracy"]
+            res[f"noise_{sd}"] = puzzle_metrics(test, rows_all, p["preds"], p["conf"], p["steps"])["exact_accuracy"]
             res[f"noise_{sd}_s"] = time.time() - t0
         out.append(res)
         print(json.dumps(res), flush=True)

@@ -23,10 +23,10 @@ FIG = ROOT / "papers" / "figures" / "trm_cpu_research"
 # the task: generated Sudoku with only `max_blanks` empty cells (the rest of each minimal puzzle refilled from its
 # solution), 3 augmented copies of each training puzzle; 7x7 mazes with short paths did not leave zero exact accuracy
 # in 600 steps (the probe is in the paper)
-SCALE = dict(task="sudoku", max_blanks=4, min_rating=0, n_train=500, n_test=256, n_aug=3)
+SCALE = dict(dataset="sudoku", max_blanks=4, min_rating=0, n_train=500, n_test=256, n_aug=3)
 # the shared recipe: AdamW, warmup then cosine, softmax CE, up to 4 supervision steps with learned halting
 TRAIN = dict(steps=300, batch_size=32, lr=2e-3, warmup_steps=30, eval_interval=150, halt_max_steps=4)
-# the configurations; "trm" is the reference of all three questions (tiny-deep, shared H, TRM)
+# the configurations (flat settings of the pipeline, PuzzleParams); "trm" is the reference of all three questions
 CONFIGS = {
     "trm":          dict(mode="trm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),           # tiny-deep, shared
     "wide_shallow": dict(mode="trm", d_model=96, n_layers=2, H_cycles=1, L_cycles=1),           # 2.25x the matmul FLOPs per call, 1/3 the calls
@@ -37,24 +37,21 @@ CONFIGS = {
 QUESTIONS = {"a": ("trm", "wide_shallow"), "b": ("trm", "separate_H"), "c": ("trm", "hrm", "transformer_ds")}
 
 
-def data(seed: int = 0):
-    s = {k: v for k, v in SCALE.items() if k != "task"}
-    if SCALE["task"] == "maze":
-        from reasoning_nb.puzzles.maze import MazeConfig, build_maze
-        return build_maze(MazeConfig(**s, seed=seed))
-    from reasoning_nb.puzzles.sudoku import SudokuConfig, build_sudoku
-    return build_sudoku(SudokuConfig(**s, seed=seed))
+def settings(name: str, seed: int = 0, steps: int = TRAIN["steps"]):
+    "The pipeline's settings of configuration `name` and seed `seed` (the data's seed stays 0: one task for all runs)"
+    from reasoning_nb.train_puzzles import PuzzleParams
+    return PuzzleParams.from_flat({"H_cycles": 1, "L_cycles": 1, **SCALE, **TRAIN, **CONFIGS[name], "n_heads": 4, "steps": steps,
+                                   "seed": seed, "eval_interval": min(TRAIN["eval_interval"], steps), "ckpt_interval": steps,
+                                   "device": "cpu", "eval_size": None, "n_pictures": 2, "output_dir": str(OUT / f"{name}_s{seed}")})
+
+
+def data():
+    s = settings("trm")
+    return s.kind.build(s.data_config())
 
 
 def model_config(name: str, train_set):
-    from reasoning_nb.models.puzzle import PuzzleModelConfig
-    from reasoning_nb.models.recursion import RecursionConfig
-    from reasoning_nb.models.act import ACTConfig
-    c = dict(CONFIGS[name])
-    rec = RecursionConfig(mode=c.pop("mode"), H_cycles=c.pop("H_cycles", 1), L_cycles=c.pop("L_cycles", 1),
-                          separate_H=c.pop("separate_H", False))
-    return PuzzleModelConfig(**c, n_heads=4, recursion=rec, act=ACTConfig(halt_max_steps=TRAIN["halt_max_steps"]),
-                             vocab_size=train_set.vocab_size, seq_len=train_set.seq_len)
+    return settings(name).model_config(vocab_size=train_set.vocab_size, seq_len=train_set.seq_len)
 
 
 def step_flops(mcfg, batch_size: int) -> float:
@@ -64,8 +61,8 @@ def step_flops(mcfg, batch_size: int) -> float:
     from reasoning_nb.models.puzzle import PuzzleModel
     m = PuzzleModel(mcfg)
     net = m.core.net if hasattr(m.core, "net") else m.core.L_net
-    T, D, rec = mcfg.seq_len + mcfg.puzzle_emb_len, mcfg.d_model, mcfg.recursion
-    per_call = 2 * sum(p.numel() for p in net.parameters()) + 4 * T * D * mcfg.n_layers
+    T, D, rec = mcfg.net.seq_len, mcfg.net.d_model, mcfg.recursion
+    per_call = 2 * sum(p.numel() for p in net.parameters()) + 4 * T * D * mcfg.net.n_layers
     calls, grad = rec.net_calls, rec.grad_calls
     return float(batch_size * T * per_call * (calls + 2 * grad))
 
@@ -76,16 +73,11 @@ def run_one(name: str, seed: int, steps: int) -> dict:
     if (out / "row.json").exists(): return json.loads((out / "row.json").read_text())
     import torch
     torch.set_num_threads(1)
-    from reasoning_nb.engine import EngineConfig, OptimConfig
-    from reasoning_nb.train_puzzles import PuzzleTrainConfig, train_puzzles
+    from reasoning_nb.train_puzzles import train_puzzles
     train_set, test_set = data()
     mcfg = model_config(name, train_set)
-    ecfg = EngineConfig(steps=steps, batch_size=TRAIN["batch_size"], eval_interval=min(TRAIN["eval_interval"], steps),
-                        ckpt_interval=steps, device="cpu", seed=seed,
-                        optim=OptimConfig(lr=TRAIN["lr"], warmup_steps=TRAIN["warmup_steps"]))
     t0 = time.time()
-    res = train_puzzles(mcfg, ecfg, train_set, test_set, out, task=SCALE["task"],
-                        cfg=PuzzleTrainConfig(eval_size=0, n_pictures=2), progress=False)
+    res = train_puzzles(settings(name, seed, steps), train_set, test_set, progress=False)
     row = {"name": name, "seed": seed, "steps": steps, "wall_s": time.time() - t0, "n_params": res["n_params"],
            "flops_per_step": step_flops(mcfg, TRAIN["batch_size"]), "final": res["final"],
            "eval_curve": [{k: e[k] for k in ("step", "time", "exact_accuracy", "changed_accuracy", "cell_accuracy")}

@@ -18,6 +18,8 @@ __all__ = ['PIPELINES', 'run_params', 'run_notebook', 'rnb', 'rnb_main']
 # %% ../nbs/25_cli.ipynb #1fd26901
 PIPELINES = {                      # subcommand -> (entry point, what it does)
     "exp8": ("reasoning_nb.train:train_exp8", "train the exp8 hybrid LM (baseline, recursive, or both and compare)"),
+    "puzzles": ("reasoning_nb.train_puzzles:puzzles_cli", "train TRM / HRM / a transformer on a registered puzzle dataset (notebook 21)"),
+    "halting-ablation": ("reasoning_nb.halting_ablation:halting_ablation_cli", "each halting rule and Q head over seeds (notebook 24)"),
     "steering": ("reasoning_nb.train_steering:SteeringParams:run_steering", "train a GRU controller that steers a frozen LM (notebook 22)"),
     "phase1a": ("reasoning_nb.phase1a:Phase1aParams:run_phase1a", "optimise soft prompts that make a frozen LM say a text (notebook 23)"),
 }
@@ -55,7 +57,8 @@ def run_notebook(argv: Optional[list[str]] = None):
 
 # %% ../nbs/25_cli.ipynb #5d922e68
 def _usage() -> str:
-    rows = [f"  {k:10s}{d}" for k, (_, d) in PIPELINES.items()] + ["  run       execute a pipeline notebook under papermill"]
+    w = max(map(len, [*PIPELINES, "run"])) + 2
+    rows = [f"  {k:{w}s}{d}" for k, (_, d) in [*PIPELINES.items(), ("run", (None, "execute a pipeline notebook under papermill"))]]
     return "usage: rnb SUBCOMMAND [ARGS...]   (rnb SUBCOMMAND --help for its settings)\n\n" + "\n".join(rows)
 
 def rnb(argv: Optional[list[str]] = None):

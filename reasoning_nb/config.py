@@ -114,11 +114,13 @@ def diff(self: Config, other) -> list[str]:
 
 # %% ../nbs/00_config.ipynb #35ec45e9
 def field_docs(cls) -> dict[str, str]:
-    "Field name -> its trailing `# comment` in the class source ('' where none)"
+    "Field name -> its trailing `# comment` in the source of the class that declares it ('' where none)"
     import inspect, re
-    try: src = inspect.getsource(cls)
-    except (OSError, TypeError): return {f.name: "" for f in fields(cls)}
-    docs = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+)\s*:[^#\n]*#(.*)$", src, re.M)}
+    docs = {}
+    for k in reversed(cls.__mro__):
+        try: src = inspect.getsource(k)
+        except (OSError, TypeError): continue
+        docs |= {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s+(\w+)\s*:[^#\n]*#(.*)$", src, re.M)}
     return {f.name: docs.get(f.name, "") for f in fields(cls)}
 
 # %% ../nbs/00_config.ipynb #c4c7b355

@@ -175,7 +175,7 @@ class EMA:
         self.decay = float(d["decay"])
         for n in self.shadow: self.shadow[n].copy_(d["shadow"][n])
 
-# %% ../nbs/09_engine.ipynb #09695854
+# %% ../nbs/09_engine.ipynb #23a3741d
 class Task:
     "What a model kind plugs into the engine (override the methods that raise)"
     name: str = "task"                     # files: results/metrics_<name>.jsonl, checkpoints_<name>/
@@ -183,9 +183,9 @@ class Task:
     flops_per_step: float = 0.0            # training FLOPs of one optimizer step (0 if unknown)
     ema_exclude: tuple = ()                # parameter names the EMA skips
 
-    def setup(self, device: torch.device, cfg: EngineConfig):
+    def setup(self, device: torch.device, engine_cfg: EngineConfig):
         "Called by the engine before `build_model`: the device, the global batch size and the seed"
-        self.device, self.batch_size, self.seed = device, cfg.batch_size, cfg.seed
+        self.device, self.batch_size, self.seed = device, engine_cfg.batch_size, engine_cfg.seed
 
     def build_model(self) -> nn.Module: raise NotImplementedError(f"{type(self).__name__}.build_model")
     def config(self) -> dict: return {}
@@ -253,7 +253,7 @@ def setup(task: Task, cfg: EngineConfig, out_dir) -> Run:
                ema=EMA(model, cfg.ema_decay, task.ema_exclude) if cfg.ema else None, total=cfg.steps, decay_steps=cfg.steps,
                diverged=torch.tensor(-1, device=device))
 
-# %% ../nbs/09_engine.ipynb #f56a3145
+# %% ../nbs/09_engine.ipynb #0257e0b8
 def train_step(run: Run) -> tuple[dict, Any]:
     "One optimizer step at the run's position -> (metrics as tensors, new rows on this rank)"
     f = lr_factor(run.cfg.optim, run.progress, run.decay_steps)
@@ -266,7 +266,7 @@ def train_step(run: Run) -> tuple[dict, Any]:
     if run.scaler:
         for o in run.opts: run.scaler.unscale_(o)
     clip = run.cfg.optim.grad_clip or float("inf")
-    gnorm = nn.utils.clip_grad_norm_([p for o in run.opts for g in o.param_groups for p in g["params"]], clip)
+    gnorm = nn.utils.clip_grad_norm_([p for o in run.opts for g in o.param_groups if g.get("clip", True) for p in g["params"]], clip)
     for o in run.opts: run.scaler.step(o) if run.scaler else o.step()
     if run.scaler: run.scaler.update()
     if run.ema: run.ema.update()

@@ -16,7 +16,8 @@ from .torch_utils import patch
 
 # %% auto #0
 __all__ = ['PARAMS_MARK', 'Flat', 'config_tree', 'is_derived', 'flat_names', 'suggest', 'to_paths', 'nest', 'flat_message',
-           'Params', 'param_line', 'params_cell', 'ParamParser', 'param_parser', 'read_settings', 'parse_params']
+           'Params', 'param_line', 'own_doc', 'params_cell', 'ParamParser', 'param_parser', 'read_settings',
+           'parse_params']
 
 # %% ../nbs/00a_params.ipynb #f25d2fff
 class Flat(NamedTuple):
@@ -126,11 +127,20 @@ def flat(self: Params) -> dict:
     return {k: functools.reduce(getattr, f.path, self) for k, f in self.names().items()}
 
 # %% ../nbs/00a_params.ipynb #cf3e09cf
+_NO_EQUALS = (("==", "≡"), (">=", "≥"), ("<=", "≤"), ("!=", "≠"), ("=", "≡"))
+
 def param_line(name: str, f: Flat, width: int = 40) -> str:
-    "`name: annotation = default  # comment` (papermill's form); a comment with an '=' is refused"
-    check("=" not in f.doc, f.dotted, f"comment {f.doc!r} has an '=', which papermill cannot parse: reword it")
+    "`name: annotation = default  # comment` (papermill's form, one '=' a line: a comment's are written as ≥, ≤, ≠, ≡)"
+    doc = functools.reduce(lambda d, r: d.replace(*r), _NO_EQUALS, f.doc)
     decl = f"{name}: {f.annotation} = {f.default!r}"
-    return (decl.ljust(width) if len(decl) < width else decl + "  ") + f"# {f.doc}" if f.doc else decl
+    check(decl.count("=") == 1, f.dotted, f"default {f.default!r} has an '=', which papermill cannot parse")
+    return (decl.ljust(width) if len(decl) < width else decl + "  ") + f"# {doc}" if doc else decl
+
+# %% ../nbs/00a_params.ipynb #6b69940f
+def own_doc(cls) -> str:
+    "The first line of `cls`'s docstring ('' for none, or for the signature a dataclass writes in its place)"
+    doc = cls.__dict__.get("__doc__") or ""
+    return "" if doc.startswith(f"{cls.__name__}(") else doc.strip().split("\n")[0]
 
 # %% ../nbs/00a_params.ipynb #4cd9ca8f
 PARAMS_MARK = "# parameters: generated from {cls} by tools/params_cells.py; edit the configs, not this cell"
@@ -140,7 +150,7 @@ def params_cell(cls) -> str:
     lines, docs, branch = [PARAMS_MARK.format(cls=f"{cls.__module__}.{cls.__name__}"), "from typing import Optional, Literal"], field_docs(cls), None
     for name, f in cls.names().items():
         top = f.path[0] if len(f.path) > 1 else None
-        if top != branch and top: lines.append(f"# {top}: {docs.get(top, '')}".rstrip(": "))
+        if top != branch and top: lines.append(f"# {top}: {docs.get(top) or own_doc(type(getattr(cls(), top)))}".rstrip(": "))
         branch = top
         lines.append(param_line(name, f))
     return "\n".join(lines + ["_declared = declare_params(globals())   # records the names above; keep this the last line"])

@@ -40,8 +40,8 @@ class LMTask(Task):
         check_enough(data.train, seq_len, "train"); check_enough(data.val, seq_len, "val")
         self.cfg, self.data, self.seq_len, self.eval_batches, self.name = model_cfg, data, seq_len, eval_batches, name
 
-    def setup(self, device, cfg):
-        super().setup(device, cfg)
+    def setup(self, device, engine_cfg):
+        super().setup(device, engine_cfg)
         self.val = val_batches(self.data.val, batch_size=self.batch_size, seq_len=self.seq_len, max_batches=self.eval_batches)
 
     def build_model(self):

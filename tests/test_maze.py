@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from reasoning_nb.data import DataError
-from reasoning_nb.puzzles.maze import (GOAL, OPEN, PATH, START, WALL, MazeConfig, build_maze, canonical_maze,
+from reasoning_nb.puzzles.base import PuzzleSet, apply_transforms, invert_transforms
+from reasoning_nb.puzzles.csv_io import write_puzzle_csv
+from reasoning_nb.puzzles.maze import (GOAL, MAZE, OPEN, PATH, START, WALL, MazeConfig, build_maze, canonical_maze,
                                        decode_maze, dihedral_perms, encode_maze, generate_mazes, load_maze_csv,
-                                       maze_bfs, maze_cli, maze_solution_error, maze_transforms, valid_maze_solutions)
-from reasoning_nb.puzzles.sudoku import PuzzleSet, apply_transforms, invert_transforms, write_puzzle_csv
+                                       maze_bfs, maze_solution_error, maze_transforms, valid_maze_solutions)
 
 
 pytestmark = pytest.mark.usefixtures("cache")   # every test caches into its own temp dir (conftest)
@@ -112,7 +113,7 @@ def test_reproducible_and_seeded(tmp_path):
     assert (arrays_digest(a_tr), arrays_digest(a_te)) == (arrays_digest(b_tr), arrays_digest(b_te))
     assert [f.read_bytes() for f in sorted((tmp_path/"a").rglob("*.npz"))] == \
            [f.read_bytes() for f in sorted((tmp_path/"b").rglob("*.npz"))]
-    assert arrays_digest(build_maze(cfg.replace(seed=1, cache_dir=str(tmp_path/"c")))[0]) != arrays_digest(a_tr)
+    assert arrays_digest(build_maze(cfg.replace(data_seed=1, cache_dir=str(tmp_path/"c")))[0]) != arrays_digest(a_tr)
 
 
 def test_generated_mazes_have_long_unique_shortest_paths():
@@ -146,7 +147,7 @@ def test_dihedral_transforms_invert():
 
 
 def test_cli(tmp_path):
-    s = maze_cli(["--out", str(tmp_path/"out"), "--n_train", "4", "--n_test", "2", "--n_aug", "2"])
+    s = MAZE.cli(["--out", str(tmp_path/"out"), "--n_train", "4", "--n_test", "2", "--n_aug", "2"])
     test = PuzzleSet.load(tmp_path/"out"/"test.npz")
     assert (s["train_rows"], s["test_rows"], test.fingerprint(), test.seq_len, test.vocab_size) == \
            (12, 2, s["fingerprint"]["test"], 900, 6)

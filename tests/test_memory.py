@@ -11,8 +11,9 @@ from reasoning_nb.models.act import ACTConfig
 from reasoning_nb.models.memory import (MemoryBank, MemoryConfig, attend, attend_reference, choose_victims, lsh_codes,
                                         recall_at_k, replacement_reference, bank_lookup)
 from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig
-from reasoning_nb.models.recursion import RecursionConfig
-from reasoning_nb.puzzles.sudoku import PuzzleSet
+from reasoning_nb.models.recursion import ReasonerNetConfig, RecursionConfig
+from reasoning_nb.puzzles.base import PuzzleSet
+from reasoning_nb.puzzles.sudoku_data import SUDOKU
 from reasoning_nb.train_puzzles import PuzzleTask, PuzzleTrainConfig
 
 
@@ -23,10 +24,10 @@ def one_thread():
     torch.set_num_threads(n)
 
 
-def eye_bank(capacity=3, **kw):
+def eye_bank(slots=3, **kw):
     "A bank whose query projection is 20 * identity and value map the identity: a state e_i finds the slot written from e_i"
     torch.manual_seed(0)
-    b = MemoryBank(MemoryConfig(capacity=capacity, key_dim=4, value_dim=4, n_heads=1, **kw), d_model=4)
+    b = MemoryBank(MemoryConfig(memory_slots=slots, key_dim=4, value_dim=4, memory_heads=1, **kw), d_model=4)
     with torch.no_grad():
         b.q_proj.weight.copy_(torch.eye(4) * 20); b.o_proj.weight.copy_(torch.eye(4)); b.v_map.copy_(torch.eye(4))
     return b
@@ -71,7 +72,7 @@ def test_fast_ops_match_their_references():
 def test_lsh_recall_against_brute_force_and_a_broken_hash_fails():
     torch.manual_seed(0)
     N, K = 12_000, 32
-    b = MemoryBank(MemoryConfig(capacity=N, key_dim=K, value_dim=K, n_heads=4, index="lsh"), K)
+    b = MemoryBank(MemoryConfig(memory_slots=N, key_dim=K, value_dim=K, memory_heads=4, index="lsh"), K)
     keys = torch.randn(150, K)[torch.randint(0, 150, (N,))] + 0.3 * torch.randn(N, K)
     with torch.no_grad():
         b.keys.copy_(keys); b.filled.fill_(True); b.codes.copy_(lsh_codes(keys, b.planes))
@@ -84,7 +85,7 @@ def test_lsh_recall_against_brute_force_and_a_broken_hash_fails():
 def test_sparse_read_equals_dense_read_when_every_slot_is_a_candidate():
     "Zero hyperplanes put every key and query in bucket 0; with room for all slots, the sparse read is the dense read"
     torch.manual_seed(0)
-    kw = dict(capacity=20, key_dim=8, value_dim=8, n_heads=2)
+    kw = dict(memory_slots=20, key_dim=8, value_dim=8, memory_heads=2)
     d = MemoryBank(MemoryConfig(**kw), 8)
     s = MemoryBank(MemoryConfig(**kw, index="lsh", lsh_bits=3, lsh_tables=2, lsh_candidates=20), 8)
     s.load_state_dict({**d.state_dict(), "planes": torch.zeros_like(s.planes), "codes": s.codes})
@@ -96,12 +97,12 @@ def test_sparse_read_equals_dense_read_when_every_slot_is_a_candidate():
 
 
 def test_bad_sizes_are_named():
-    with pytest.raises(ConfigError, match="capacity must be >= 1, got 0"): MemoryConfig(capacity=0)
-    with pytest.raises(ConfigError, match="memory.capacity must be >= 1"): PuzzleModelConfig.from_dict({"memory": {"capacity": 0}})
-    big, small = eye_bank(capacity=8), eye_bank(capacity=4)
+    with pytest.raises(ConfigError, match="memory_slots must be >= 1, got 0"): MemoryConfig(memory_slots=0)
+    with pytest.raises(ConfigError, match="memory.memory_slots must be >= 1"): PuzzleModelConfig.from_dict({"memory": {"memory_slots": 0}})
+    big, small = eye_bank(slots=8), eye_bank(slots=4)
     small.write(torch.eye(4), torch.eye(4), torch.ones(4), torch.arange(4))
     before = {k: v.clone() for k, v in small.state_dict().items()}
-    with pytest.raises(ConfigError, match="memory.capacity"): small.load_state_dict(big.state_dict())
+    with pytest.raises(ConfigError, match="memory.memory_slots"): small.load_state_dict(big.state_dict())
     assert all(torch.equal(before[k], v) for k, v in small.state_dict().items())          # nothing already there is lost
 
 
@@ -114,10 +115,10 @@ def test_the_task_writes_after_the_step_that_earned_it():
     """Step 1 reads an empty bank: no read has a top slot, and its logits are those of the same weights without the
     bank, although the gate is open. Its slots are written after it, and step 2's reads find them. A write before
     the forward would fail all three."""
-    mem = MemoryConfig(capacity=32, key_dim=8, value_dim=8, n_heads=2, write_threshold=0.0, write_on_halt=False)
-    mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
+    mem = MemoryConfig(memory_slots=32, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0, write_on_halt=False)
+    mcfg = PuzzleModelConfig(net=ReasonerNetConfig(d_model=16, n_heads=2), recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
                              vocab_size=5, seq_len=8, memory=mem)
-    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), task="sudoku", cfg=PuzzleTrainConfig(eval_size=8))
+    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), kind=SUDOKU, train_cfg=PuzzleTrainConfig(eval_size=8))
     task.setup(torch.device("cpu"), EngineConfig(batch_size=8, device="cpu"))
     model = task.build_model()
     with torch.no_grad(): model.memory.gate.fill_(1.0)                                   # an open gate: a read would show
@@ -143,11 +144,11 @@ def _spy(forward, outs, carry, batch, halting=None):
 def test_sparse_bank_in_the_puzzle_model_trains_and_reads(tmp_path):
     "index='lsh' in the puzzle model: a short run writes, reads hash candidates, and its gradients reach the bank's projections"
     from reasoning_nb.engine import OptimConfig, setup, train_step
-    mem = MemoryConfig(capacity=64, key_dim=8, value_dim=8, n_heads=2, write_threshold=0.0, write_on_halt=False, index="lsh",
+    mem = MemoryConfig(memory_slots=64, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0, write_on_halt=False, index="lsh",
                        lsh_tables=4, lsh_bits=3, lsh_candidates=8)
-    mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
+    mcfg = PuzzleModelConfig(net=ReasonerNetConfig(d_model=16, n_heads=2), recursion=RecursionConfig(H_cycles=2, L_cycles=1), act=ACTConfig(halt_max_steps=2),
                              vocab_size=5, seq_len=8, memory=mem)
-    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), task="sudoku", cfg=PuzzleTrainConfig(eval_size=8))
+    task = PuzzleTask(mcfg, copy_set(64), copy_set(16, seed=1), kind=SUDOKU, train_cfg=PuzzleTrainConfig(eval_size=8))
     run = setup(task, EngineConfig(steps=4, batch_size=8, device="cpu", optim=OptimConfig(warmup_steps=1)), tmp_path)
     for _ in range(4): m, _ = train_step(run)
     bank = task.model.memory

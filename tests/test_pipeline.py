@@ -97,14 +97,16 @@ def test_cli_bad_input_is_one_line_with_exit_status_2(tmp_path):
     assert r.returncode == 2 and "nope.yaml: no such file" in r.stderr and "Traceback" not in r.stderr
 
 @pytest.mark.parametrize("main,args,msg", [
-    ("reasoning_nb.puzzles.maze:maze_main", ["--size", "2"], "rnb-build-maze: error: size must be in 4-255, got 2"),
-    ("reasoning_nb.puzzles.sudoku:sudoku_main", ["--n_train", "-1"], "rnb-build-sudoku: error: n_train must be >= 1, got -1"),
-    ("reasoning_nb.puzzles.arc:arc_main", ["--version", "arc9"], "rnb-build-arc: error: version"),
+    ("reasoning_nb.puzzles.maze:MAZE.main", ["--maze_size", "2"], "rnb-build-maze: error: maze_size must be in 4-255, got 2"),
+    ("reasoning_nb.puzzles.sudoku_data:SUDOKU.main", ["--n_train", "-1"], "rnb-build-sudoku: error: n_train must be >= 1 or None, got -1"),
+    ("reasoning_nb.puzzles.arc_data:ARC1.main", ["--version", "arc9"], "rnb-build-arc: error: version"),
 ])
 def test_build_clis_bad_input_is_one_line_with_exit_status_2(tmp_path, main, args, msg):
+    "The console scripts of pyproject.toml (`module:object.main`)"
     import subprocess, sys
     mod, fn = main.split(":")
-    r = subprocess.run([sys.executable, "-c", f"import sys; from {mod} import {fn}; {fn}(sys.argv[1:])", "--out", str(tmp_path), *args],
+    obj = fn.split(".")[0]
+    r = subprocess.run([sys.executable, "-c", f"import sys; from {mod} import {obj}; {fn}(sys.argv[1:])", "--out", str(tmp_path), *args],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert r.stderr.startswith(msg), r.stderr

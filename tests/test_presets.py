@@ -1,40 +1,58 @@
-"The published TRM runs as papermill parameter files: every key is a parameter of the pipeline, and the Sudoku files build the published model sizes."
-import json
-import re
+"""The published TRM runs as parameter files of nbs/21_train_puzzles.ipynb (papermill -f, or --config): every key is a
+setting of the pipeline's settings class, and the notebook's generated parameters cell declares it; the files build
+valid settings, alone or stacked; the Sudoku files build the published model sizes."""
+import json, re
 import pytest
 import yaml
 from conftest import ROOT
-from reasoning_nb.models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
-from reasoning_nb.models.recursion import RecursionConfig
+from reasoning_nb.models.puzzle import PuzzleModel, count_params
+from reasoning_nb.train_puzzles import PuzzleParams
 
-NB = ROOT / "nbs" / "21_train_trm.ipynb"
-PRESETS = ["trm_sudoku_mlp", "trm_sudoku_att", "trm_maze", "trm_arc1", "trm_arc2"]
+NB = ROOT / "nbs" / "21_train_puzzles.ipynb"
+RECIPES = ["trm_sudoku_mlp", "trm_sudoku_att", "trm_maze", "trm_arc1", "trm_arc2"]
+OVERLAYS = ["trm_tiny_deep", "trm_dqn"]
 
 def _load(name): return yaml.safe_load((ROOT / "presets" / f"{name}.yaml").read_text())
 
 @pytest.fixture(scope="module")
-def declared() -> dict:
-    "{name: type name} of the typed literals in the notebook's cell tagged `parameters`"
+def declared() -> set:
+    "The names the notebook's cell tagged `parameters` declares"
     cell, = [c for c in json.loads(NB.read_text())["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-    return dict(re.findall(r"^(\w+): (\w+) = ", "".join(cell["source"]), re.M))
+    return set(re.findall(r"^(\w+): ", "".join(cell["source"]), re.M))
 
-@pytest.mark.parametrize("name", PRESETS)
-def test_preset_keys_are_notebook_parameters(name, declared):
+@pytest.mark.parametrize("name", RECIPES + OVERLAYS)
+def test_preset_keys_are_settings(name, declared):
     p = _load(name)
-    assert set(p) <= set(declared), sorted(set(p) - set(declared))
-    assert p["task"] in name and p["schedule"] == "constant" and p["grad_clip"] == 0 and p["loss_type"] == "stablemax"
-    for k, v in p.items():                           # the declared type: an int where the notebook wants a float is fine
-        t = declared[k]
-        assert isinstance(v, {"int": int, "float": (int, float), "str": str, "bool": bool}[t]), (k, v, t)
+    assert set(p) <= set(PuzzleParams.names()) and set(p) <= declared, sorted(set(p) - set(PuzzleParams.names()))
 
-@pytest.mark.parametrize("name,n", [("trm_sudoku_mlp", 5.03), ("trm_sudoku_att", 6.83)])
-def test_sudoku_presets_build_the_published_sizes(name, n):
-    "Sizes from the file; the rest from the data as the published code has it (81 cells, vocabulary 11, one puzzle id)"
+@pytest.mark.parametrize("name", RECIPES)
+def test_recipes_build_the_published_settings(name):
     p = _load(name)
-    cfg = PuzzleModelConfig(arch=p["arch"], d_model=p["d_model"], n_layers=p["n_layers"], n_heads=p.get("n_heads", 4),
-                            puzzle_emb_len=p["puzzle_emb_len"], n_puzzles=1, vocab_size=11, seq_len=81,
-                            recursion=RecursionConfig(H_cycles=p["H_cycles"], L_cycles=p["L_cycles"]))
-    assert round(count_params(PuzzleModel(cfg)) / 1e6, 2) == n
+    s = PuzzleParams.from_flat(p)
+    assert s.dataset in name and s.engine.optim.schedule == "constant" and s.engine.optim.grad_clip == 0
+    assert s.model.act.loss_type == "stablemax" and s.engine.ema and s.model.puzzle_emb_len == 16
+    assert s.engine.batch_size == 768 and s.data_config().n_test is None              # the whole test set, a published batch
+    assert all(s.flat()[k] == v for k, v in p.items())                                # nothing overridden by a dataset default
+
+@pytest.mark.parametrize("name,n,official", [("trm_sudoku_mlp", 5_029_378, 5_028_866), ("trm_sudoku_att", 6_828_546, 6_828_034)])
+def test_sudoku_presets_build_the_published_sizes(name, n, official):
+    """Sizes from the file; the rest from the data as the published code has it (81 cells, vocabulary 11, one puzzle
+    id). The published code keeps the puzzle-embedding table as a buffer, so its count leaves its 512 entries out."""
+    model = PuzzleModel(PuzzleParams.from_flat(_load(name)).model_config(vocab_size=11, seq_len=81, n_puzzles=1))
+    assert (count_params(model), count_params(model) - model.embed.puzzles.numel()) == (n, official)
+
+def test_tiny_deep_overlay():
+    "Seed 002's model on a recipe: width 64, 2 layers, H16 x L1, 16 supervision steps; the recipe's data and schedule kept"
+    s = PuzzleParams.from_flat(_load("trm_sudoku_mlp") | _load("trm_tiny_deep"))
+    net, rec = s.model.net, s.model.recursion
+    assert (net.d_model, net.n_layers, rec.H_cycles, rec.L_cycles, s.model.act.halt_max_steps) == (64, 2, 16, 1, 16)
+    assert s.data.n_aug == 1000 and s.engine.optim.lr == 1e-4 and net.arch == "mlp"
+
+def test_dqn_overlay():
+    "DQN halting with the seed's exploration schedule: epsilon 0.5 -> 0.05 over 100K steps, learned halting at evaluation"
+    s = PuzzleParams.from_flat(_load("trm_sudoku_att") | _load("trm_dqn"))
+    act = s.model.act
+    assert (act.halting, act.dqn.eps_start, act.dqn.eps_end, act.dqn.eps_steps, act.eval_halting) == ("dqn", 0.5, 0.05, 100_000, "learned")
 
 def test_exp8_preset_builds_what_its_comment_says():
     "presets/exp8.yaml with the GPT-2 vocabulary (50,257, padded to 50,304): 147.4M parameters, not the published ~302M"

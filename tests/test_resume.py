@@ -33,25 +33,17 @@ RUNNER = textwrap.dedent("""
                                                                    name=model_type)
         cfg = p.engine
     else:
-        from reasoning_nb.engine import EngineConfig, OptimConfig
-        from reasoning_nb.models.act import ACTConfig, DQNConfig
-        from reasoning_nb.models.memory import MemoryConfig
-        from reasoning_nb.models.puzzle import PuzzleModelConfig
-        from reasoning_nb.models.recursion import RecursionConfig
-        from reasoning_nb.puzzles.maze import MazeConfig, build_maze
-        from reasoning_nb.train_puzzles import PuzzleTask, PuzzleTrainConfig
-        tr, te = build_maze(MazeConfig(size=5, n_train=40, n_test=8, min_path_len=2, seed=0))
-        act = ACTConfig(halt_max_steps=3, halt_exploration_prob=0.5)
+        from reasoning_nb.train_puzzles import PuzzleParams
+        flat = dict(dataset="maze", maze_size=5, n_train=40, n_test=8, n_aug=0, min_path_len=2, d_model=16, n_heads=2, H_cycles=1,
+                    L_cycles=1, halt_max_steps=3, halt_exploration_prob=0.5, eval_size=8, steps=12, batch_size=8, eval_interval=3,
+                    ckpt_interval=7, ema=True, ema_decay=0.5, device="cpu", lr=1e-3, warmup_steps=2)
         if kind == "maze_dqn":
-            act = act.replace(halting="dqn", q_head="gru", dqn=DQNConfig(capacity=50, replay_batch=8, eps_steps=6,
-                                                                          rnd_weight=0.1, novelty_weight=0.1))
-        mcfg = PuzzleModelConfig(d_model=16, n_heads=2, recursion=RecursionConfig(H_cycles=1, L_cycles=1),
-                                 act=act, vocab_size=tr.vocab_size, seq_len=tr.seq_len,
-                                 memory=MemoryConfig(capacity=16, key_dim=8, value_dim=8, n_heads=2, write_threshold=0.0,
-                                                     replacement="importance") if kind == "maze_memory" else None)
-        task = PuzzleTask(mcfg, tr, te, task="maze", cfg=PuzzleTrainConfig(eval_size=8))
-        cfg = EngineConfig(steps=12, batch_size=8, eval_interval=3, ckpt_interval=7, ema=True, ema_decay=0.5, device="cpu",
-                           optim=OptimConfig(warmup_steps=2))
+            flat |= dict(halting="dqn", q_head="gru", capacity=50, replay_batch=8, eps_steps=6, rnd_weight=0.1, novelty_weight=0.1)
+        if kind == "maze_memory":
+            flat |= dict(use_memory=True, memory_slots=16, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0, replacement="importance")
+        p = PuzzleParams.from_flat(flat)
+        tr, te = p.kind.build(p.data_config())
+        task, cfg = p.make_task(tr, te), p.engine_config(tr)
     build = task.build_model
     def eager_to_halt():                 # a Q head that says "halt" at once: exploration (random) decides the steps
         m = build()

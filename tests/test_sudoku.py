@@ -1,5 +1,5 @@
-"Sudoku puzzles: the sudoku-extreme CSV format (good and bad rows), hub path, reproducibility, uniqueness, augmentations."
-import hashlib, re
+"Sudoku puzzles: the sudoku-extreme CSV format (good and bad rows), hub path, reproducibility, uniqueness, augmentations, the command line."
+import hashlib, re, subprocess, sys
 from pathlib import Path
 
 import numpy as np
@@ -7,10 +7,11 @@ import pytest
 
 from reasoning_nb.config import ConfigError
 from reasoning_nb.data import DataError
-from reasoning_nb.puzzles.sudoku import (PuzzleSet, SudokuConfig, apply_transforms, build_sudoku, canonical_sudoku,
-                                         decode_sudoku, encode_sudoku, generate_sudoku, invert_transforms,
-                                         load_sudoku_csv, solve_sudoku, sudoku_cli, sudoku_transforms,
-                                         valid_sudoku_solutions, write_puzzle_csv)
+from reasoning_nb.puzzles.base import PuzzleSet, apply_transforms, invert_transforms
+from reasoning_nb.puzzles.csv_io import write_puzzle_csv
+from reasoning_nb.puzzles.sudoku import (decode_sudoku, encode_sudoku, generate_sudoku, solve_sudoku, sudoku_transforms,
+                                         valid_sudoku_solutions)
+from reasoning_nb.puzzles.sudoku_data import SUDOKU, SudokuConfig, build_sudoku, canonical_sudoku, load_sudoku_csv
 
 INKALA = "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4.."
 SOLUTION = "812753649943682175675491283154237896369845721287169534521974368438526917796318452"
@@ -47,6 +48,7 @@ def test_csv_format_round_trip(tmp_path, puzzles):
     (2, None, "." + SOLUTION[1:], None, "train.csv:4: answer has character '.' at position 0"),
     (0, None, "9" + SOLUTION[1:], None, "train.csv:2: the solution changes the clue at cell 0"),
     (0, "." * 81, "123456789" * 9, None, "train.csv:2: the solution repeats a digit in column 1"),
+    (1, "." * 81, SOLUTION, None, "train.csv:3: the question has 0 clues; with fewer than 17 a Sudoku has several solutions"),
     (3, None, None, "1.5", "train.csv:5: rating '1.5' is not an integer"),
 ])
 def test_csv_bad_rows(tmp_path, puzzles, row, question, answer, rating, message):
@@ -113,7 +115,7 @@ def test_reproducible_and_seeded(tmp_path):
     assert arrays_digest(a_tr) == arrays_digest(b_tr) and arrays_digest(a_te) == arrays_digest(b_te)
     assert [f.read_bytes() for f in sorted((tmp_path/"a").rglob("*.npz"))] == \
            [f.read_bytes() for f in sorted((tmp_path/"b").rglob("*.npz"))]    # byte-identical files
-    c_tr, _ = build_sudoku(cfg.replace(seed=1, cache_dir=str(tmp_path/"c")))
+    c_tr, _ = build_sudoku(cfg.replace(data_seed=1, cache_dir=str(tmp_path/"c")))
     assert arrays_digest(c_tr) != arrays_digest(a_tr)
     again = build_sudoku(cfg.replace(cache_dir=str(tmp_path/"a")))[0]
     assert again.from_cache and arrays_digest(again) == arrays_digest(a_tr)
@@ -152,8 +154,25 @@ def test_workers_do_not_change_the_result():
 
 
 def test_cli(tmp_path):
-    s = sudoku_cli(["--out", str(tmp_path/"out"), "--n_train", "3", "--n_test", "2", "--n_aug", "1", "--min_rating", "5"])
+    s = SUDOKU.cli(["--out", str(tmp_path/"out"), "--n_train", "3", "--n_test", "2", "--n_aug", "1", "--min_rating", "5"])
     train = PuzzleSet.load(tmp_path/"out"/"train.npz")
     assert (s["train_rows"], len(train), train.fingerprint(), train.vocab_size) == (6, 6, s["fingerprint"]["train"], 11)
     with pytest.raises(ConfigError, match="n_train must be >= 1"):
-        sudoku_cli(["--out", str(tmp_path/"out"), "--n_train", "0"])
+        SUDOKU.cli(["--out", str(tmp_path/"out"), "--n_train", "0"])
+
+
+MAIN = [sys.executable, "-c", "import sys; from reasoning_nb.puzzles.sudoku_data import SUDOKU; SUDOKU.main(sys.argv[1:])"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "{file}"], "rnb-build-sudoku: error: --out {file}: is a file; --out names a directory"),
+    (["--out", "{dir}", "--n_train", "x"], "rnb-build-sudoku: error: n_train must be an int or None, got 'x'"),
+    (["--n_train", "3"], "rnb-build-sudoku: error: the following arguments are required: --out"),
+])
+def test_cli_bad_input_is_one_line(tmp_path, args, message):
+    "`rnb-build-sudoku` with a bad input: exit status 2 and one line on stderr, no traceback (issue 16)"
+    (tmp_path/"a_file").write_text("x")
+    fill = lambda a: a.format(file=tmp_path/"a_file", dir=tmp_path/"out")
+    r = subprocess.run([*MAIN, *map(fill, args)], capture_output=True, text=True)
+    lines = r.stderr.splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(fill(message)), r.stderr

@@ -48,6 +48,22 @@ finished-results|reasoning_nb/train.py|if not s["trained"] and path.exists(): re
 tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None|tests/test_tracker.py -k tensorboard
 resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
 user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
+registry-line|reasoning_nb/puzzles/base.py|"maze": "reasoning_nb.puzzles.maze:MAZE",|"maze": "reasoning_nb.puzzles.sudoku_data:SUDOKU",|tests/test_puzzle_registry.py -k resolve
+kind-score|reasoning_nb/train_puzzles.py|self.kind.score(self.test_set, self.ev_rows|PuzzleKind.score(self.kind, self.test_set, self.ev_rows|tests/test_puzzle_registry.py -k trains
+kind-show|reasoning_nb/train_puzzles.py|for ax, i, p in zip(axes, rows, preds): kind.show(ds, i, p, ax)|for ax, i, p in zip(axes, rows, preds): puzzle_kind("sudoku").show(ds, i, p, ax)|tests/test_puzzle_registry.py -k trains
+kind-defaults|reasoning_nb/train_puzzles.py|    if not own: return p|    return p|tests/test_puzzle_registry.py -k trains
+arc-end-corner|reasoning_nb/puzzles/arc.py|canvas[r + h:r + h + 1, c:c + w] = EOS|canvas[r + h:r + h + 1, c:c + w + 1] = EOS|tests/test_arc.py -k end_markers
+sign-sgd-batch-ids|reasoning_nb/train_puzzles.py|        ids = ids.unique()|        ids = torch.cat([p.grad.reshape(len(p), -1).ne(0).any(1).nonzero().squeeze(1) for g in self.param_groups for p in g["params"]]).unique()|tests/test_train_puzzles.py -k sign_sgd
+table-clipped|reasoning_nb/engine.py|for g in o.param_groups if g.get("clip", True) for p in g["params"]|for g in o.param_groups for p in g["params"]|tests/test_train_puzzles.py -k clipped
+table-clip-flag|reasoning_nb/train_puzzles.py|"lr": self.train_cfg.puzzle_emb_lr, "clip": False,|"lr": self.train_cfg.puzzle_emb_lr, "clip": True,|tests/test_train_puzzles.py -k clipped
+sudoku-min-clues|reasoning_nb/puzzles/sudoku_data.py|(clues < MIN_CLUES))|(clues < 0))|tests/test_sudoku.py -k bad_rows
+cli-out-file|reasoning_nb/puzzles/base.py|if out.exists() and not out.is_dir(): raise DataError(|if False: raise DataError(|tests/test_sudoku.py -k one_line
+ablation-arms|reasoning_nb/train_puzzles.py|check(len(self.arm_names) >= 1, "arms",|check(True, "arms",|tests/test_train_puzzles.py -k ablation
+compile-graph-break|reasoning_nb/models/act.py|if carry.y.shape[1] and not bool(h.all()): raise ValueError(|if not bool(h.all()): raise ValueError(|tests/test_compile_puzzle.py -k trm_bce
+cli-puzzles|reasoning_nb/cli.py|"puzzles": ("reasoning_nb.train_puzzles:puzzles_cli",|"puzzles": ("reasoning_nb.train:train_exp8",|tests/test_cli.py -k puzzles_trains_tiny
+puzzles-tracker|reasoning_nb/train_puzzles.py|    if self.epochs is None: return self.engine|    if self.epochs is None: return self.engine.replace(tracker="none")|tests/test_cli.py -k puzzles_trains_tiny
+ablation-seeds|reasoning_nb/halting_ablation.py|range(settings.engine.seed, settings.engine.seed + settings.seeds)|range(settings.seeds)|tests/test_cli.py -k halting_ablation_tiny
+ablation-ci|reasoning_nb/halting_ablation.py|t * float(x.std(ddof=1)) / np.sqrt(n)|float(x.std(ddof=1)) / np.sqrt(n)|tests/test_cli.py -k halting_ablation_tiny
 lm-dtype|reasoning_nb/frozen_lm.py|model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, |model = AutoModelForCausalLM.from_pretrained(src, dtype=torch.float32, |tests/test_frozen_lm.py -k bf16_load
 device-map|reasoning_nb/frozen_lm.py|**({"device_map": device_map} if device_map else {})|**{}|tests/test_frozen_lm.py -k device_map
 checkpointing|reasoning_nb/frozen_lm.py|    if checkpointing: checkpoint_layers(model)|    pass|tests/test_frozen_lm.py -k checkpointing

@@ -166,7 +166,8 @@ def _reset(self: RecursiveReasoner, carry: Carry, batch: dict):
     x = self.embed(data)                                                   # (B, T, D)
     y0, z0 = self.core.initial_state(*x.shape[:2])
     if carry.y.shape != x.shape:
-        if not bool(h.all()): raise ValueError(f"carry state {tuple(carry.y.shape)} does not fit x {tuple(x.shape)}")
+        if carry.y.shape[1] and not bool(h.all()): raise ValueError(   # a fresh (empty) carry is all halted: no sync, no graph break
+            f"carry state {tuple(carry.y.shape)} does not fit x {tuple(x.shape)}")
         return data, x, y0, z0, torch.zeros_like(carry.steps), None        # None: the Q head starts its own state
     y, z = torch.where(_rows(h, y0), y0, carry.y), torch.where(_rows(h, z0), z0, carry.z)
     q_state = None if carry.q_state is None else torch.where(_rows(h, carry.q_state), 0.0, carry.q_state)

@@ -29,10 +29,10 @@ IMPORTANCE_WEIGHTS = (0.3, 0.5, 0.2)     # frequency, reward, recency
 
 @dataclass
 class MemoryConfig(Config):
-    capacity: int = 4096            # slots
+    memory_slots: int = 4096        # slots of the bank (the DQN replay buffer's size is `capacity`)
     key_dim: int = 64               # width of a stored key (split over the read heads)
     value_dim: int = 64             # width of a stored value (split over the read heads)
-    n_heads: int = 8                # read heads
+    memory_heads: int = 8           # read heads of the bank (the network's are `n_heads`)
     replacement: str = "lru"        # once full, a write overwrites the "lru" slot or the least "importance" one
     write_threshold: float = 0.5    # a slot's state is written when its reward (in [0, 1]) is >= this
     write_on_halt: bool = True      # write only slots whose example ends at this step (False: after every step)
@@ -42,10 +42,10 @@ class MemoryConfig(Config):
     lsh_candidates: int = 32        # lsh: slots taken per table and query, at most
 
     def validate(self):
-        for k in ("capacity", "key_dim", "value_dim", "n_heads", "lsh_tables", "lsh_candidates"):
+        for k in ("memory_slots", "key_dim", "value_dim", "memory_heads", "lsh_tables", "lsh_candidates"):
             check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
         for k in ("key_dim", "value_dim"):
-            check(getattr(self, k) % self.n_heads == 0, k, f"{getattr(self, k)} is not divisible by n_heads={self.n_heads}")
+            check(getattr(self, k) % self.memory_heads == 0, k, f"{getattr(self, k)} is not divisible by memory_heads={self.memory_heads}")
         check(self.replacement in REPLACEMENTS, "replacement", f"must be one of {list(REPLACEMENTS)}, got {self.replacement!r}")
         check(self.index in INDEXES, "index", f"must be one of {list(INDEXES)}, got {self.index!r}")
         check(0 <= self.write_threshold <= 1, "write_threshold", f"must be in [0, 1], got {self.write_threshold}")
@@ -149,7 +149,7 @@ class MemoryBank(nn.Module):
     "Associative memory read from the latent (z: [B, T, D] -> z + gate * read) and written with rewarded states"
     def __init__(self, cfg: MemoryConfig, d_model: int):
         super().__init__()
-        self.cfg, self.d_model, N = cfg, d_model, cfg.capacity
+        self.cfg, self.d_model, N = cfg, d_model, cfg.memory_slots
         self.q_proj = nn.Linear(d_model, cfg.key_dim, bias=False)
         self.o_proj = nn.Linear(cfg.value_dim, d_model, bias=False)
         for lin in (self.q_proj, self.o_proj): trunc_normal_(lin.weight, std=1 / math.sqrt(lin.in_features))
@@ -169,7 +169,7 @@ class MemoryBank(nn.Module):
     def _load_from_state_dict(self, sd, prefix, *args, **kw):
         k = sd.get(prefix + "keys")
         if k is not None and tuple(k.shape) != tuple(self.keys.shape):
-            raise ConfigError(f"memory.capacity / memory.key_dim: the checkpoint's bank is {tuple(k.shape)} "
+            raise ConfigError(f"memory.memory_slots / memory.key_dim: the checkpoint's bank is {tuple(k.shape)} "
                               f"(slots, key width), this model's is {tuple(self.keys.shape)}")
         self._index = None
         super()._load_from_state_dict(sd, prefix, *args, **kw)
@@ -184,10 +184,10 @@ def bank_candidates(bank: MemoryBank, q):
 # %% ../../nbs/14c_memory.ipynb #829192d8
 def bank_lookup(bank: MemoryBank, q):
     "q: [B, K] -> (read [B, V], top slot [B]) over every slot (dense) or over the hash candidates (lsh)"
-    if bank.cfg.index == "dense": return attend(q, bank.keys, bank.values, bank.filled, bank.cfg.n_heads)
+    if bank.cfg.index == "dense": return attend(q, bank.keys, bank.values, bank.filled, bank.cfg.memory_heads)
     cand = bank_candidates(bank, q.detach())
     c = cand.clamp_min(0)
-    read, top = attend(q, bank.keys[c], bank.values[c], (cand >= 0) & bank.filled[c], bank.cfg.n_heads)
+    read, top = attend(q, bank.keys[c], bank.values[c], (cand >= 0) & bank.filled[c], bank.cfg.memory_heads)
     return read, torch.where(top >= 0, c.gather(1, top.clamp_min(0)[:, None]).squeeze(1), -1)
 
 # %% ../../nbs/14c_memory.ipynb #36dc2413
@@ -223,7 +223,7 @@ def memory_write(bank: MemoryBank, key_state, value_state, reward, family, mask=
     sel = reward >= bank.cfg.write_threshold
     if mask is not None: sel = sel & mask
     rows = sel.nonzero().squeeze(1)
-    if len(rows) > bank.cfg.capacity: rows = rows[reward[rows].argsort(descending=True, stable=True)[:bank.cfg.capacity]]
+    if len(rows) > bank.cfg.memory_slots: rows = rows[reward[rows].argsort(descending=True, stable=True)[:bank.cfg.memory_slots]]
     if len(rows) == 0: return rows
     slots = choose_victims(len(rows), policy=bank.cfg.replacement, freq=bank.freq, reward=bank.reward,
                            last_used=bank.last_used, clock=bank.clock, filled=bank.filled)

@@ -1,0 +1,44 @@
+"""The puzzle step under `torch.compile` on CPU (issue 18): the model the engine compiles (`EngineConfig.compile`) runs
+the training step with no graph break, compiles nothing new after the warm-up (the first step's empty carry, then
+the steady state), and gives the eager run's losses.
+
+Dynamo's own counters and `error_on_recompile` do the counting; the "eager" backend keeps Inductor's C++ build out
+of a CPU test (graph breaks and recompiles are decided by Dynamo, before any backend)."""
+import tempfile
+import pytest
+import torch
+import torch._dynamo as dynamo
+from torch._dynamo.utils import counters
+from reasoning_nb.engine import setup, train_step
+from reasoning_nb.train_puzzles import PuzzleParams
+
+WARMUP, STEPS = 2, 5        # step 1: the empty initial carry; step 2: the carried state; then nothing new may compile
+
+
+def _losses(flat: dict, compile: bool) -> tuple[list, dict]:
+    "Training losses of STEPS engine steps, and Dynamo's counters after the warm-up and after the rest"
+    p = PuzzleParams.from_flat(dict(dataset="maze", maze_size=5, min_path_len=2, n_train=16, n_test=4, n_aug=0, d_model=16,
+                                    n_heads=2, H_cycles=2, L_cycles=2, halt_max_steps=3, batch_size=4, device="cpu",
+                                    compile=compile, **flat))
+    task = p.make_task(*p.kind.build(p.data_config()))
+    task.compile = lambda net: torch.compile(net, backend="eager")
+    run = setup(task, p.engine, tempfile.mkdtemp())
+    dynamo.reset(); counters.clear()
+    losses, seen = [], {}
+    for i in range(STEPS):
+        with dynamo.config.patch(error_on_recompile=i >= WARMUP):        # a recompile after the warm-up raises
+            m, _ = train_step(run)
+        losses.append(float(m["loss"]))
+        if i + 1 == WARMUP: seen["warmup"] = dict(counters["stats"])
+    seen["end"], seen["breaks"] = dict(counters["stats"]), dict(counters["graph_break"])
+    return losses, seen
+
+
+@pytest.mark.parametrize("flat", [dict(halting="bce"), dict(halting="dqn", q_head="gru", replay_batch=4, eps_steps=4),
+                                  dict(mode="hrm")], ids=["trm_bce", "trm_dqn_gru", "hrm"])
+def test_puzzle_step_compiles_without_graph_breaks_or_recompiles(flat):
+    compiled, seen = _losses(flat, compile=True)
+    assert seen["breaks"] == {}, seen["breaks"]                               # no graph break, first step included
+    assert seen["end"]["unique_graphs"] == seen["warmup"]["unique_graphs"] > 0, seen   # nothing compiled after the warm-up
+    eager, _ = _losses(flat, compile=False)
+    assert compiled == pytest.approx(eager, rel=1e-5, abs=1e-6), (compiled, eager)
