@@ -6,15 +6,26 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #bb014763
 from __future__ import annotations
-import dataclasses, functools, json, ast, typing
+import dataclasses, functools, inspect, json, ast, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from pydantic import TypeAdapter, ValidationError
-from .torch_utils import patch
 
 # %% auto #0
-__all__ = ['ConfigError', 'loosen', 'describe', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']
+__all__ = ['patch', 'ConfigError', 'loosen', 'describe', 'coerce', 'check', 'Config', 'field_docs', 'cli_main']
+
+# %% ../nbs/00_config.ipynb #84e7cb8e
+def patch(f=None, *, as_prop: bool = False, cls_method: bool = False):
+    "Attach `f` to the class its first argument is annotated with (`def m(self: Cls)`): a method, a property or a classmethod"
+    if f is None: return lambda g: patch(g, as_prop=as_prop, cls_method=cls_method)
+    first = next(iter(inspect.signature(f).parameters.values()), None)
+    cls = inspect.Parameter.empty if first is None else first.annotation
+    if isinstance(cls, str): cls = eval(cls, inspect.unwrap(f).__globals__)  # a decorator's wrapper has other globals
+    if cls is inspect.Parameter.empty or not isinstance(cls, type): raise TypeError(f"patch: {f.__name__}'s first argument needs a class annotation (self: Cls)")
+    f.__qualname__ = f"{cls.__name__}.{f.__name__}"
+    setattr(cls, f.__name__, property(f) if as_prop else classmethod(f) if cls_method else f)
+    return f
 
 # %% ../nbs/00_config.ipynb #f99fd68c
 class ConfigError(ValueError):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 import torch, torch.nn as nn
-from .torch_utils import patch
+from .config import patch
 from .config import Config, ConfigError, check
 from .paths import local_path
 from .torch_utils import pick_dtype

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 from tqdm.auto import tqdm
-from .torch_utils import patch, versions, git_commit, resolve_output_dir
+from .config import patch, versions, git_commit, resolve_output_dir
 from .config import check
 from .params import parse_params
 from .engine import EngineConfig, fit

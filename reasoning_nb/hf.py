@@ -47,7 +47,7 @@ class ReasoningLMForCausalLM(PreTrainedModel, GenerationMixin):
         self.post_init()
 
 # %% ../nbs/19c_hf.ipynb #fc20e4b7
-from .torch_utils import patch
+from .config import patch
 
 @patch
 def _init_weights(self: ReasoningLMForCausalLM, module):

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .torch_utils import patch
+from .config import patch
 from .config import check
 
 # %% auto #0

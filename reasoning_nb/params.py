@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Optional, get_type_hints
 from .config import Config, ConfigError, check, field_docs
-from .torch_utils import patch
+from .config import patch
 
 # %% auto #0
 __all__ = ['PARAMS_MARK', 'Flat', 'config_tree', 'is_derived', 'flat_names', 'suggest', 'to_paths', 'nest', 'flat_message',

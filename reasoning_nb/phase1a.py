@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 import torch
-from .torch_utils import patch
+from .config import patch
 from tqdm.auto import tqdm
 from .config import check
 from .params import Params

@@ -6,26 +6,14 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/torch_utils.html.md"""
 
 # %% ../nbs/02_torch_utils.ipynb #36abfb58
 from __future__ import annotations
-import inspect, os, random, subprocess, tempfile
+import os, random, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['patch', 'pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'git_commit', 'versions',
+__all__ = ['pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'git_commit', 'versions',
            'project_root', 'resolve_output_dir', 'writable_dir']
-
-# %% ../nbs/02_torch_utils.ipynb #84e7cb8e
-def patch(f=None, *, as_prop: bool = False, cls_method: bool = False):
-    "Attach `f` to the class its first argument is annotated with (`def m(self: Cls)`): a method, a property or a classmethod"
-    if f is None: return lambda g: patch(g, as_prop=as_prop, cls_method=cls_method)
-    first = next(iter(inspect.signature(f).parameters.values()), None)
-    cls = inspect.Parameter.empty if first is None else first.annotation
-    if isinstance(cls, str): cls = eval(cls, inspect.unwrap(f).__globals__)  # a decorator's wrapper has other globals
-    if cls is inspect.Parameter.empty or not isinstance(cls, type): raise TypeError(f"patch: {f.__name__}'s first argument needs a class annotation (self: Cls)")
-    f.__qualname__ = f"{cls.__name__}.{f.__name__}"
-    setattr(cls, f.__name__, property(f) if as_prop else classmethod(f) if cls_method else f)
-    return f
 
 # %% ../nbs/02_torch_utils.ipynb #cdbbd97e
 def pick_device(pref: str = "auto") -> torch.device:

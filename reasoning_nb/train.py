@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 import torch
 import torch.distributed as dist
-from .torch_utils import patch
+from .config import patch
 from .config import Config, ConfigError, check, cli_main
 from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit

@@ -16,7 +16,7 @@ from typing import Callable, Optional, get_type_hints
 import numpy as np
 import torch
 import torch.distributed as dist
-from .torch_utils import patch
+from .config import patch
 from .config import Config, check
 from .params import Params, param_parser, parse_params
 from .engine import EngineConfig, OptimConfig, Task, fit

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from .torch_utils import patch
+from .config import patch
 from tqdm.auto import tqdm
 from .config import check
 from .params import Params

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from ..torch_utils import patch
+from ..config import patch
 
 # %% auto #0
 __all__ = ['prepare_cloud', 'diagrams', 'persistence_entropy', 'tda_features', 'bootstrap_ci', 'auroc', 'auroc_ci', 'compare',

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, check
 from .recursion import RecursiveCore, trunc_normal_
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, check
 from ..ops.gdn import gated_delta_rule, gdn_backend
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 import torch
 from tqdm.auto import tqdm
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, check
 from .hybrid import HybridLM, HybridLMConfig
 from .recursion import RecursionConfig

@@ -15,7 +15,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ..torch_utils import patch
+from ..config import patch
 from ..config import check, ConfigError
 from .act import ACTConfig, DQNConfig, HALTING_KINDS, QHead, RecursiveReasoner, Carry, act_loss
 from .act import softmax_cross_entropy, IGNORE_INDEX

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ..torch_utils import patch
+from ..config import patch
 from ..config import check
 
 # %% auto #0

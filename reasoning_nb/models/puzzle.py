@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 import torch
 import torch.nn as nn
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, check
 from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
 from .act import ACTConfig, QHead, RecursiveReasoner

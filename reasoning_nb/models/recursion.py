@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, check
 from .hybrid import SwiGLU, RoPEAttention
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, check
 from .hybrid import HybridLMConfig, HybridBackbone, HybridLM, TokenIO, flops_per_token
 from .recursion import RecursionConfig, RecursiveCore

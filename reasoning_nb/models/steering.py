@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional
 import torch, torch.nn as nn, torch.nn.functional as F
-from ..torch_utils import patch
+from ..config import patch
 from ..config import Config, ConfigError, check
 from ..frozen_lm import Generation, answer_rows, attached, generate, greedy, stream
 

@@ -12,7 +12,7 @@ import hashlib, json
 from dataclasses import dataclass, field
 from typing import ClassVar, Iterable, Literal, Optional, Sequence
 import numpy as np
-from ..torch_utils import patch
+from ..config import patch
 from tqdm.auto import tqdm
 from ..config import check
 from ..data import cache_root, digest

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, make_dataclass, replace
 from pathlib import Path
 from typing import Callable, ClassVar, Optional, Sequence
 import numpy as np
-from ..torch_utils import patch
+from ..config import patch
 from tqdm.auto import tqdm
 from ..config import Config, ConfigError, check, cli_main
 from ..checkpoint import atomic_write

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Callable, Optional, Sequence
 import numpy as np
-from ..torch_utils import patch
+from ..config import patch
 from tqdm.auto import tqdm
 from ..data import digest
 from .base import PAD, apply_transforms, invert_transforms

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Optional
 import numpy as np
-from ..torch_utils import patch
+from ..config import patch
 from ..config import check
 from ..data import DataError, digest
 from .base import PuzzleDataConfig, PuzzleKind, PuzzleSet, build_puzzle_sets
