@@ -22,9 +22,9 @@ from .checkpoint import atomic_write
 # %% auto #0
 __all__ = ['EOS', 'MIN_VOCAB', 'DATA_VERSION', 'STDLIB_SKIP_DIRS', 'EXT_BUILDERS', 'VAL_SPLITS', 'DataError', 'DataConfig',
            'cache_root', 'digest', 'stable_unit', 'stdlib_documents', 'split_caps', 'take_chars', 'split_documents',
-           'is_local', 'local_data_files', 'first_bad_file', 'load_dataset_dict', 'TextSplits', 'load_texts',
-           'texts_hash', 'train_bpe', 'LMTokenizer', 'load_hf_tokenizer', 'load_tokenizer', 'LMData', 'encode_docs',
-           'load_lm_data', 'check_enough', 'get_batch', 'val_batches']
+           'local_data_files', 'first_bad_file', 'load_dataset_dict', 'TextSplits', 'load_texts', 'texts_hash',
+           'train_bpe', 'LMTokenizer', 'load_hf_tokenizer', 'load_tokenizer', 'LMData', 'encode_docs', 'load_lm_data',
+           'check_enough', 'get_batch', 'val_batches']
 
 # %% ../nbs/05_data.ipynb #2baea8b6
 EOS = "<|endoftext|>"          # the one special token of our BPE; joins documents
@@ -125,13 +125,10 @@ def split_documents(docs: Iterable[tuple[str, str]], *, val_fraction: float,
         if all(b.full for b in budgets): break
     return budgets[0].texts, budgets[1].texts
 
-# %% ../nbs/05_data.ipynb #88f388a8
+# %% ../nbs/05_data.ipynb #c0cbff21
 EXT_BUILDERS = {".txt": "text", ".md": "text", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
-def is_local(name: str) -> bool:
-    "Whether `name` means a local path rather than an HF hub name (`reasoning_nb.paths.looks_like_path`)"
-    return looks_like_path(name)
-
+# %% ../nbs/05_data.ipynb #251041ef
 def local_data_files(path: Path) -> tuple[str, dict[str, list[str]]]:
     "The `datasets` builder and `{split: [files]}` for a local file or directory"
     if not path.exists(): raise DataError(f"dataset path {path} does not exist")
@@ -149,6 +146,7 @@ def local_data_files(path: Path) -> tuple[str, dict[str, list[str]]]:
     found = DataFilesDict.from_patterns(get_data_patterns(str(path)), base_path=str(path), allowed_extensions=exts)
     return builders[0], {str(k): sorted(v) for k, v in found.items()}
 
+# %% ../nbs/05_data.ipynb #1b1408c1
 def first_bad_file(builder: str, files: Sequence[str]) -> Optional[str]:
     "'file:line: why' for the first of `files` that `builder` cannot read, or None"
     for f in files:
@@ -172,10 +170,11 @@ def first_bad_file(builder: str, files: Sequence[str]) -> Optional[str]:
             except json.JSONDecodeError as e: return f"{f}:{i}: invalid JSON ({e.msg})"
     return None
 
+# %% ../nbs/05_data.ipynb #6121eb16
 def load_dataset_dict(cfg: DataConfig):
     "`datasets.DatasetDict` for `cfg.dataset` (a local path or hub name), with its errors made readable"
     import datasets
-    if not is_local(cfg.dataset):
+    if not looks_like_path(cfg.dataset):
         try: return datasets.load_dataset(cfg.dataset, cfg.dataset_config)
         except Exception as e:
             raise DataError(f"could not load HF dataset {cfg.dataset!r} (config {cfg.dataset_config!r}): "
@@ -188,7 +187,7 @@ def load_dataset_dict(cfg: DataConfig):
         bad = first_bad_file(builder, [f for fs in data_files.values() for f in fs])
         raise DataError(bad or f"{path}: the {builder!r} builder failed: {type(e).__name__}: {e}") from e
 
-# %% ../nbs/05_data.ipynb #155d33c1
+# %% ../nbs/05_data.ipynb #d3e36bea
 VAL_SPLITS = ("validation", "valid", "val", "dev", "test")
 
 @dataclass
@@ -198,6 +197,7 @@ class TextSplits:
     val: list[str]
     meta: dict
 
+# %% ../nbs/05_data.ipynb #7e52b9f1
 def _rows(ds, text_field: str, where: str) -> Iterator[tuple[str, str]]:
     "(row index, text) of `ds[text_field]`; None counts as empty text"
     i = 0
@@ -208,6 +208,7 @@ def _rows(ds, text_field: str, where: str) -> Iterator[tuple[str, str]]:
             yield str(i), v or ""
             i += 1
 
+# %% ../nbs/05_data.ipynb #68eaa24f
 def load_texts(cfg: DataConfig) -> TextSplits:
     "Train and val document texts of `cfg.dataset`, split by document and capped at `cfg.max_chars`"
     name, vf = cfg.dataset, cfg.val_fraction
@@ -298,10 +299,10 @@ class LMTokenizer:
 # %% ../nbs/05_data.ipynb #542c1fb4
 def load_hf_tokenizer(name_or_dir: str) -> LMTokenizer:
     "An HF tokenizer (hub name or local directory) as an `LMTokenizer`; it must define an EOS token"
-    if is_local(name_or_dir) and not Path(name_or_dir).expanduser().is_dir():
+    if looks_like_path(name_or_dir) and not Path(name_or_dir).expanduser().is_dir():
         raise DataError(f"tokenizer directory {name_or_dir} does not exist")
     from transformers import AutoTokenizer
-    src = str(Path(name_or_dir).expanduser()) if is_local(name_or_dir) else name_or_dir
+    src = str(Path(name_or_dir).expanduser()) if looks_like_path(name_or_dir) else name_or_dir
     try: tok = AutoTokenizer.from_pretrained(src)
     except (OSError, ValueError) as e: raise DataError(f"could not load tokenizer {name_or_dir!r}: {e}") from e
     if tok.eos_token_id is None:

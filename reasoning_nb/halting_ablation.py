@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 from tqdm.auto import tqdm
-from .config import patch, versions, git_commit, resolve_output_dir
+from .config import patch
+from .torch_utils import versions, git_commit, resolve_output_dir
 from .config import check
 from .params import parse_params
 from .engine import EngineConfig, fit

@@ -109,8 +109,8 @@ def test_every_loader_refuses_a_missing_local_path_at_once(tmp_path, monkeypatch
     with pytest.raises(NoSuchPath, match="model ./no_such_model: no such file or folder"): load_lm("./no_such_model")
     with pytest.raises(NoSuchPath, match="teacher models/big.gguf: no such file or folder"): FrozenLMConfig().load(name="models/big.gguf", what="teacher")
     with pytest.raises(DataError, match="ds/missing.txt does not exist"): load_dataset_dict(DataConfig(dataset="ds/missing.txt"))
-    from reasoning_nb.data import is_local                                  # what the puzzle loaders ask (sudoku's CSV source)
-    assert is_local("csv/missing.csv") and not is_local("sapientinc/sudoku-extreme")
+    from reasoning_nb.paths import looks_like_path                          # what the puzzle loaders ask (sudoku's CSV source)
+    assert looks_like_path("csv/missing.csv") and not looks_like_path("sapientinc/sudoku-extreme")
     calls = []
     monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: calls.append(a) or [])
     assert load_problems("openai/gsm8k", 3) == [] and calls == [("openai/gsm8k", "main")]   # a hub name still goes to the hub

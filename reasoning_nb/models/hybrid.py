@@ -20,7 +20,7 @@ from ..ops.lm_loss import linear_cross_entropy
 __all__ = ['HybridLMConfig', 'exp8_config', 'RMSNorm', 'rope_tables', 'apply_rope', 'RoPEAttention', 'SwiGLU', 'Block',
            'HybridBackbone', 'TokenIO', 'HybridLM', 'flops_per_token']
 
-# %% ../../nbs/12_hybrid_lm.ipynb #b30a478b
+# %% ../../nbs/12_hybrid_lm.ipynb #f1fd2a28
 @dataclass
 class HybridLMConfig(Config):
     vocab_size: int = 50304                # tokenizer vocabulary (padded up to a multiple of 64 by `padded_vocab`)
@@ -64,6 +64,7 @@ class HybridLMConfig(Config):
     @property
     def layer_types(self) -> list[str]: return ["attn" if i in self.attention_layers else "gdn" for i in range(self.n_layers)]
 
+# %% ../../nbs/12_hybrid_lm.ipynb #a99bb79d
 def exp8_config(**kw) -> HybridLMConfig:
     "The exp8 model (the config's defaults: width 768, 12 layers, attention at [5, 11], vocabulary ~50K, 1024 tokens)"
     return HybridLMConfig(**kw)

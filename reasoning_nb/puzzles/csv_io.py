@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 import numpy as np
 from ..checkpoint import atomic_write
-from ..data import DataError, is_local
+from ..data import DataError
+from ..paths import looks_like_path
 
 # %% auto #0
 __all__ = ['CSV_COLUMNS', 'PuzzleCSV', 'write_puzzle_csv', 'check_lengths', 'char_indices', 'read_csv_frame', 'read_puzzle_csv',
@@ -109,7 +110,7 @@ def local_csv_files(source: str, hub_files: Sequence[str] = ("train.csv", "test.
 # %% ../../nbs/06a_csv_io.ipynb #7c56d014
 def csv_source_files(source: str, hub_files: Sequence[str] = ("train.csv", "test.csv")) -> dict[str, Path]:
     "{'train': path, 'test': path} of a local directory or hub dataset, or {'all': path} of a single local CSV"
-    if is_local(source): return local_csv_files(source, hub_files)
+    if looks_like_path(source): return local_csv_files(source, hub_files)
     from huggingface_hub import hf_hub_download
     try: return {Path(f).stem: Path(hf_hub_download(source, f, repo_type="dataset")) for f in hub_files}
     except Exception as e:
