@@ -9,7 +9,7 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/frozen_lm.html.md"""
 
 # %% ../nbs/17_frozen_lm.ipynb #8833c896
 from __future__ import annotations
-import importlib.util, os, string, time
+import importlib.util, os, shutil, string, time
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,10 @@ def convert_gguf(gguf) -> Path:
     plain = AutoModelForCausalLM.from_config(cfg); plain.load_state_dict(q.state_dict())
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(tmp); plain.save_pretrained(tmp)
-    tmp.rename(out)
+    try: tmp.rename(out)
+    except OSError:                                    # another process made it first (notebooks run in parallel)
+        if not (out / "config.json").exists(): raise
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 # %% ../nbs/17_frozen_lm.ipynb #c04ff684
@@ -91,7 +94,11 @@ def lm_source(name: str, what: str = "model") -> str:
     if name == "tiny":
         out = lm_cache() / "tiny-chars"
         if not (out / "config.json").exists():
-            tmp = tiny_lm(out.with_name(out.name + f".tmp-{os.getpid()}"), init_std=0.3); tmp.rename(out)
+            tmp = tiny_lm(out.with_name(out.name + f".tmp-{os.getpid()}"), init_std=0.3)
+            try: tmp.rename(out)
+            except OSError:                            # another process made it first
+                if not (out / "config.json").exists(): raise
+                shutil.rmtree(tmp, ignore_errors=True)
         return str(out)
     path = local_path(name, what)
     if path is None: return name                                             # a hub name

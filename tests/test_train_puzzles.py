@@ -103,7 +103,7 @@ def test_papermill_arc2_with_separate_H(tmp_path):
     assert "pass@1" in res["final"] and res["config"]["model"]["recursion"]["separate_H"] is True
 
 @pytest.mark.parametrize("params,message", [
-    (dict(taks="maze"), r"unknown parameter(s) ['taks'] (did you mean"),
+    (dict(datset="maze"), r"unknown parameter(s) ['datset'] (did you mean"),
     (dict(dataset="chess"), "dataset must be one of ['sudoku', 'maze', 'arc1', 'arc2'], got 'chess'"),
     (dict(batch_size=-5), "batch_size must be >= 1, got -5"),                   # issue 16: was trained with 32
     (dict(dataset="maze", n_aug=8), "n_aug must be in 0-7"),
