@@ -64,7 +64,7 @@ def convert_gguf(gguf) -> Path:
 
 # %% ../nbs/17_frozen_lm.ipynb #c04ff684
 def char_tokenizer():
-    "A character-level tokenizer over printable ASCII: <pad> 0, <eos> 1, <unk> 2, then one id per character"
+    "A character-level tokenizer over printable ASCII: `<pad>` 0, `<eos>` 1, `<unk>` 2, then one id per character"
     from tokenizers import Tokenizer, models, decoders
     from transformers import PreTrainedTokenizerFast
     chars = [ch for ch in string.printable if ch not in "\r\x0b\x0c"]
