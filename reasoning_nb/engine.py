@@ -18,15 +18,15 @@ import torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .config import Config, check
-from .torch_utils import pick_device, pick_dtype, seed_everything, get_rng_state, set_rng_state
+from .torch_utils import pick_device, pick_dtype, seed_everything, get_rng_state, set_rng_state, Dist, init_dist, gather, reduce_mean
 from .checkpoint import save_checkpoint, load_checkpoint, ckpt_paths, CheckpointError
 from .metrics import MetricsLog, read_jsonl
 from .tracker import TRACKERS, make_tracker
 
 # %% auto #0
-__all__ = ['RESUME_FREE', 'OptimConfig', 'lr_factor', 'EngineConfig', 'trajectory', 'param_groups', 'make_optimizers', 'Dist',
-           'init_dist', 'gather', 'reduce_mean', 'EMA', 'Task', 'Run', 'setup', 'train_step', 'count_new',
-           'check_finite', 'report', 'evaluate', 'save', 'restore', 'fit', 'summary']
+__all__ = ['RESUME_FREE', 'OptimConfig', 'lr_factor', 'EngineConfig', 'trajectory', 'param_groups', 'make_optimizers', 'EMA',
+           'Task', 'Run', 'setup', 'train_step', 'count_new', 'check_finite', 'report', 'evaluate', 'save', 'restore',
+           'fit', 'summary']
 
 # %% ../nbs/09_engine.ipynb #30f62e94
 @dataclass
@@ -109,37 +109,6 @@ def make_optimizers(groups: list[dict], o: OptimConfig, device) -> list[torch.op
     own = [g.pop("optimizer")([g]) for g in groups if "optimizer" in g]
     adam = torch.optim.AdamW(plain, lr=o.lr, betas=(o.beta1, o.beta2), fused=torch.device(device).type == "cuda")
     return [adam, *own]
-
-# %% ../nbs/09_engine.ipynb #e64654b0
-@dataclass
-class Dist:
-    rank: int = 0                   # this process
-    world_size: int = 1             # processes
-    local_rank: int = 0             # this process on its machine
-    @property
-    def main(self) -> bool: return self.rank == 0
-
-def init_dist(device_pref: str) -> tuple[Dist, torch.device]:
-    "Join the process group if launched by torchrun; pick this rank's device"
-    ws = int(os.environ.get("WORLD_SIZE", "1"))
-    if ws == 1: return Dist(), pick_device(device_pref)
-    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    dev = pick_device(device_pref)
-    if dev.type == "cuda": dev = torch.device("cuda", local); torch.cuda.set_device(dev)
-    if not dist.is_initialized(): dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
-    return Dist(rank, ws, local), dev
-
-def gather(obj, d: Dist) -> list:
-    "Every rank's `obj` (picklable), in rank order, on every rank"
-    if d.world_size == 1: return [obj]
-    out = [None] * d.world_size; dist.all_gather_object(out, obj)
-    return out
-
-def reduce_mean(t: torch.Tensor, d: Dist) -> torch.Tensor:
-    "Mean over ranks of a float tensor (same shape on every rank)"
-    if d.world_size == 1: return t
-    t = t.clone(); dist.all_reduce(t)
-    return t / d.world_size
 
 # %% ../nbs/09_engine.ipynb #752a6df9
 class EMA:

@@ -7,13 +7,15 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/torch_utils.html.md"""
 # %% ../nbs/02_torch_utils.ipynb #36abfb58
 from __future__ import annotations
 import os, random, subprocess, tempfile
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
+import torch.distributed as dist
 
 # %% auto #0
-__all__ = ['pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'git_commit', 'versions',
-           'project_root', 'resolve_output_dir', 'writable_dir']
+__all__ = ['pick_device', 'pick_dtype', 'seed_everything', 'get_rng_state', 'set_rng_state', 'Dist', 'init_dist', 'gather',
+           'reduce_mean', 'git_commit', 'versions', 'project_root', 'resolve_output_dir', 'writable_dir']
 
 # %% ../nbs/02_torch_utils.ipynb #cdbbd97e
 def pick_device(pref: str = "auto") -> torch.device:
@@ -62,6 +64,40 @@ def set_rng_state(st: dict):
                          "state": {"key": n["key"].numpy().astype(np.uint32), "pos": n["pos"]}})
     torch.set_rng_state(st["torch"])
     if "cuda" in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st["cuda"])
+
+# %% ../nbs/02_torch_utils.ipynb #f6dab1e2
+@dataclass
+class Dist:
+    rank: int = 0                   # this process
+    world_size: int = 1             # processes
+    local_rank: int = 0             # this process on its machine
+    @property
+    def main(self) -> bool: return self.rank == 0
+
+# %% ../nbs/02_torch_utils.ipynb #e0de939b
+def init_dist(device_pref: str) -> tuple[Dist, torch.device]:
+    "Join the process group if launched by torchrun; pick this rank's device"
+    ws = int(os.environ.get("WORLD_SIZE", "1"))
+    if ws == 1: return Dist(), pick_device(device_pref)
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    dev = pick_device(device_pref)
+    if dev.type == "cuda": dev = torch.device("cuda", local); torch.cuda.set_device(dev)
+    if not dist.is_initialized(): dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    return Dist(rank, ws, local), dev
+
+# %% ../nbs/02_torch_utils.ipynb #22679ecd
+def gather(obj, d: Dist) -> list:
+    "Every rank's `obj` (picklable), in rank order, on every rank"
+    if d.world_size == 1: return [obj]
+    out = [None] * d.world_size; dist.all_gather_object(out, obj)
+    return out
+
+# %% ../nbs/02_torch_utils.ipynb #d6434b87
+def reduce_mean(t: torch.Tensor, d: Dist) -> torch.Tensor:
+    "Mean over ranks of a float tensor (same shape on every rank)"
+    if d.world_size == 1: return t
+    t = t.clone(); dist.all_reduce(t)
+    return t / d.world_size
 
 # %% ../nbs/02_torch_utils.ipynb #702f03b8
 def git_commit(path=None) -> str | None:

@@ -1,6 +1,8 @@
 """Build the static results site offline (`make site`) and keep the research-question tables in sync.
 
     python tools/build_site.py questions     # regenerate the table in papers/README.md from papers/questions.yml
+    python tools/build_site.py execute       # execute every notebook as nbdev-test does, into the cache (the test suite's
+                                             # notebook step: the site test then executes nothing again); exit 1 on a failure
     python tools/build_site.py stage         # execute the notebooks and stage everything under _build/site_src/
     python tools/build_site.py build         # questions + stage + `mkdocs build` into _site/
     python tools/build_site.py keep-run outputs/exp8_compare/20_train_exp8.ipynb exp8_recursive_cpu_compare
@@ -115,7 +117,7 @@ def execute_notebook(src: str, dest: str, flags: list[str]) -> tuple[str, bool, 
     from execnb.shell import CaptureShell
     from fastcore.nbio import write_nb
     src, t0, err = Path(src), time.time(), ""
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("MPLBACKEND", "Agg"); os.environ["IN_TEST"] = "1"     # as nbdev-test sets it
     sys.path.insert(0, str(ROOT))
     nb = NBProcessor(src, rm_directives=False, process=True).nb
     _inject_output_dir(nb, src.stem)
@@ -237,6 +239,15 @@ def _api_modules() -> list[str]:
     return mods
 
 
+def execute(workers: int = 2, fresh: bool = False) -> list[str]:
+    "Execute every notebook in nbs/ (not only the sidebar's) into the cache; returns the names of those that failed"
+    nbs = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(("_", ".")))
+    t0 = time.time(); failed = execute_all(nbs, BUILD / "executed", workers, fresh)
+    print(f"{len(nbs) - len(failed)} of {len(nbs)} notebooks pass, in {time.time() - t0:.0f} s"
+          + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
+    return failed
+
+
 def stage(workers: int = 2, fresh: bool = False, execute: bool = True) -> list[str]:
     "Everything mkdocs needs under _build/site_src/ (and the nav in _build/nav.yml); returns failed notebooks"
     if SRC.exists(): shutil.rmtree(SRC)
@@ -314,7 +325,7 @@ def build(workers: int = 2, fresh: bool = False, strict: bool = False, check_que
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["questions", "stage", "build", "keep-run"])
+    ap.add_argument("what", choices=["questions", "execute", "stage", "build", "keep-run"])
     ap.add_argument("run", nargs="*", help="keep-run: SRC.ipynb NAME (the executed notebook of a run a paper cites)")
     ap.add_argument("--check", action="store_true", help="exit 1 if papers/README.md is out of date (build: instead of updating it)")
     ap.add_argument("--workers", type=int, default=int(os.environ.get("SITE_WORKERS", 2)))
@@ -325,5 +336,6 @@ if __name__ == "__main__":
     if a.what == "keep-run":
         if len(a.run) != 2: ap.error("keep-run takes SRC.ipynb NAME")
         keep_run(Path(a.run[0]), a.run[1]); sys.exit(0)
+    if a.what == "execute": sys.exit(1 if execute(a.workers, a.fresh) else 0)
     if a.what == "stage": sys.exit(1 if stage(a.workers, a.fresh) else 0)
     sys.exit(build(a.workers, a.fresh, a.strict, a.check))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite: nbdev sync check, every notebook (nbdev-test), pytest, then the FLA tier (tools/test_fla.sh: FLA's
+# The test suite: nbdev sync check, every notebook (as nbdev-test runs it), pytest (two workers, one test file each), then the FLA tier (tools/test_fla.sh: FLA's
 # Triton kernels on the CPU under Triton's interpreter; its packages in RNB_FLA_SITE, default .fla-site, from
 # `make fla-setup`; RNB_FLA_SITE= (empty) skips it, counted as one skip). Ends with one line "N passed, N failed"
 # and exits non-zero on any failure or when nothing ran.
@@ -38,18 +38,20 @@ fi
 if python tools/params_cells.py --check; then echo "ok: parameters cells match their settings"; npass=$((npass + 1))
 else nfail=$((nfail + 1)); fi
 
-# 2. notebooks (cells flagged slow/gpu are skipped; run them with: nbdev-test --flags "slow gpu")
+# 2. notebooks, each executed once as nbdev-test runs it (nbdev's cell filter: cells flagged slow/gpu are skipped; run
+# them with nbdev-test --flags "slow gpu"), two at a time, into the site's cache: the site test (tests/test_site.py)
+# renders these executed copies instead of running every notebook a second time
 nbs=$(ls nbs/*.ipynb | wc -l)
-echo "== nbdev-test ($nbs notebooks)"
-OMP_NUM_THREADS=1 nbdev-test --n-workers 2 --timing 2> "$log/nbdev.err"; rc=$?
-cat "$log/nbdev.err"
-nbfail=$(sed -n '/Failed On The Following Notebooks/,$p' "$log/nbdev.err" | grep -c '\.ipynb' || true)
+echo "== notebooks ($nbs, as nbdev-test runs them)"
+OMP_NUM_THREADS=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python tools/build_site.py execute 2> "$log/nbs.err" | tee "$log/nbs.out"; rc=${PIPESTATUS[0]}
+cat "$log/nbs.err"
+nbfail=$(grep -c '^  FAIL ' "$log/nbs.out" || true)
 [ $rc -ne 0 ] && [ "$nbfail" -eq 0 ] && nbfail=1
 npass=$((npass + nbs - nbfail)); nfail=$((nfail + nbfail))
 
 # 3. pytest
 echo "== pytest"
-python -m pytest -q -ra --durations=25 --junit-xml="$log/junit.xml" "$@"; prc=$?
+python -m pytest -q -ra -n 2 --dist loadfile --durations=25 --junit-xml="$log/junit.xml" "$@"; prc=$?
 count_junit "$log/junit.xml" $prc
 
 # 4. the FLA tier
