@@ -1,6 +1,7 @@
 """The published TRM runs as parameter files of nbs/21_train_puzzles.ipynb (papermill -f, or --config): every key is a
 setting of the pipeline's settings class, and the notebook's generated parameters cell declares it; the files build
-valid settings, alone or stacked; the Sudoku files build the published model sizes."""
+valid settings, alone or stacked; the Sudoku files build the published model sizes; the overlays train at tiny
+data sizes with every halting and memory switch on."""
 import json, re
 import pytest
 import yaml
@@ -65,3 +66,22 @@ def test_exp8_preset_builds_what_its_comment_says():
     assert "147.4M parameters (108.8M without the embedding)" in text and "~302M" in text
     big = Exp8Params.from_flat({**flat, "gdn_head_dim": 256, "tie_embeddings": False}).model_config("baseline", pad_vocab(50257))
     assert model_header("baseline", big).startswith("exp8 baseline: 233.34M") and "233.3M" in text
+
+def test_overlays_train_with_each_switch_on(tmp_path):
+    """Issue 19 s3: the two overlays stacked (seed 002's H16 x L1 model, 16 supervision steps, DQN halting on the
+    seed's exploration schedule) train through the pipeline's entry point with the attention Q head and the memory
+    bank switched on, at tiny data and batch sizes; the checkpoint holds that Q head and that bank"""
+    from safetensors import safe_open
+    from reasoning_nb.train_puzzles import train_puzzles
+    flat = _load("trm_tiny_deep") | _load("trm_dqn") | dict(
+        q_head="attention", use_memory=True, memory_slots=16, key_dim=8, value_dim=8, memory_heads=2, write_threshold=0.0,
+        dataset="maze", maze_size=5, min_path_len=2, n_train=8, n_test=2, n_aug=1, capacity=32, replay_batch=2,
+        steps=2, batch_size=2, warmup_steps=1, eval_interval=2, eval_size=2, n_pictures=0, device="cpu", output_dir=str(tmp_path))
+    res = train_puzzles(PuzzleParams.from_flat(flat), progress=False)
+    model = res["config"]["model"]
+    rec, act, dqn = model["recursion"], model["act"], model["act"]["dqn"]
+    assert (rec["H_cycles"], rec["L_cycles"], act["halt_max_steps"], model["net"]["d_model"]) == (16, 1, 16, 64)
+    assert (act["halting"], act["q_head"], dqn["eps_start"], dqn["eps_end"], dqn["eps_steps"]) == ("dqn", "attention", 0.5, 0.05, 100_000)
+    assert res["step"] == 2 and 1 <= res["final"]["steps"] <= 16 and "memory_hit_rate" in res["final"]
+    with safe_open(res["paths"]["checkpoint"] + ".safetensors", "pt") as f: keys = set(f.keys())
+    assert {"q_head.query", "q_head.key.weight"} <= keys and any(k.startswith("core.memory.") for k in keys), sorted(keys)

@@ -152,8 +152,8 @@ def test_sign_sgd_decays_every_id_of_the_batch():
     assert torch.equal(w[[0, 1, 3, 4]].detach(), w0[[0, 1, 3, 4]])
 
 def test_puzzle_table_is_not_clipped(tmp_path):
-    """As the published code: the global gradient clip covers the network, not the puzzle-embedding table (issue 19
-    s4c). With a clip far below the gradient, the network's gradient is clipped to it and the table's keeps its norm."""
+    """As the published code, which never clips the table (its pretraining clips nothing): with clipping on, the
+    global gradient clip covers the network, not the puzzle-embedding table (issue 19 s4c). With a clip far below the gradient, the network's gradient is clipped to it and the table's keeps its norm."""
     p = PuzzleParams.from_flat(dict(dataset="maze", maze_size=5, n_train=30, n_test=4, min_path_len=2, d_model=16, n_heads=2,
                                     H_cycles=1, L_cycles=1, halt_max_steps=2, puzzle_emb_len=2, grad_clip=1e-4, device="cpu"))
     tr, te = p.kind.build(p.data_config())

@@ -56,6 +56,8 @@ arc-end-corner|reasoning_nb/puzzles/arc.py|canvas[r + h:r + h + 1, c:c + w] = EO
 sign-sgd-batch-ids|reasoning_nb/train_puzzles.py|        ids = ids.unique()|        ids = torch.cat([p.grad.reshape(len(p), -1).ne(0).any(1).nonzero().squeeze(1) for g in self.param_groups for p in g["params"]]).unique()|tests/test_train_puzzles.py -k sign_sgd
 table-clipped|reasoning_nb/engine.py|for g in o.param_groups if g.get("clip", True) for p in g["params"]|for g in o.param_groups for p in g["params"]|tests/test_train_puzzles.py -k clipped
 table-clip-flag|reasoning_nb/train_puzzles.py|"lr": self.train_cfg.puzzle_emb_lr, "clip": False,|"lr": self.train_cfg.puzzle_emb_lr, "clip": True,|tests/test_train_puzzles.py -k clipped
+pipeline-memory-off|reasoning_nb/train_puzzles.py|memory=self.memory if self.use_memory else None)|memory=None)|tests/test_presets.py -k each_switch
+puzzle-q-head|reasoning_nb/models/puzzle.py|make_q_head(cfg.act.q_head, D)|make_q_head("mlp", D)|tests/test_presets.py -k each_switch
 sudoku-min-clues|reasoning_nb/puzzles/sudoku_data.py|(clues < MIN_CLUES))|(clues < 0))|tests/test_sudoku.py -k bad_rows
 cli-out-file|reasoning_nb/puzzles/base.py|if out.exists() and not out.is_dir(): raise DataError(|if False: raise DataError(|tests/test_sudoku.py -k one_line
 ablation-arms|reasoning_nb/train_puzzles.py|check(len(self.arm_names) >= 1, "arms",|check(True, "arms",|tests/test_train_puzzles.py -k ablation
