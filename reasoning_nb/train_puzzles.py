@@ -26,6 +26,7 @@ from .models.act import CarriedSlots
 from .models.halting import make_halting
 from .models.memory import MemoryConfig, memory_step, hit_metrics
 from .models.predict import predict, puzzle_metrics, to_batch
+from .models.ttt import TTTAdapter, TTTConfig, leave_one_out
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
 from .puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, puzzle_kind
 
@@ -45,6 +46,7 @@ class PuzzleTrainConfig(Config):
     eval_samples: int = 1            # PTRM-style test-time sampling: passes per puzzle, the Q head picks one (1: plain)
     eval_noise: float = 0.0          # std of the noise on z at every outer cycle in the extra passes
     n_pictures: int = 4              # test puzzles drawn as input / prediction / target
+    ttt: TTTConfig = field(default_factory=TTTConfig)   # test-time training after the run: each test task answered by a copy trained on its demonstrations
 
     def validate(self):
         check(self.puzzle_emb_lr > 0, "puzzle_emb_lr", f"must be > 0, got {self.puzzle_emb_lr}")
@@ -161,6 +163,24 @@ def summarize(self: PuzzleTask, parts):
     if "memory_tally" in parts[0]:
         m |= {k: None if np.isnan(v) else v for k, v in hit_metrics(sum(p["memory_tally"] for p in parts)).items()}
     return m
+
+# %% ../nbs/18_train_puzzles.ipynb #b7c2e0a2
+@patch
+def evaluate_ttt(self: PuzzleTask, model, engine_cfg: EngineConfig) -> dict:
+    "The evaluation rows answered without and with test-time training (`train.ttt`) by the same weights: metrics and scores of each"
+    c, was = self.train_cfg, model.training
+    model.eval()
+    hook, out = TTTAdapter(self.train_set, c.ttt, seed=engine_cfg.seed, dtype=engine_cfg.dtype), {"config": c.ttt.to_dict()}
+    for name, fn in (("without", None), ("with", hook)):
+        p = predict(model, self.test_set, self.ev_rows, batch_size=c.eval_batch_size, device=self.device, samples=c.eval_samples,
+                    noise=c.eval_noise, adapt=fn)
+        out[name] = puzzle_metrics(self.test_set, self.ev_rows, p["preds"], p["conf"], p["steps"]) | self.kind.score(self.test_set, self.ev_rows, p["preds"], p["conf"])
+    if c.ttt.leave_one_out:
+        scores = [v for ti in np.unique(self.test_set.task_index[self.ev_rows]) for v in
+                  leave_one_out(model, self.train_set, int(ti), c.ttt, seed=engine_cfg.seed, dtype=engine_cfg.dtype).values()]
+        out["leave_one_out_exact"] = float(np.mean(scores)) if scores else None
+    model.train(was)
+    return out
 
 # %% ../nbs/18_train_puzzles.ipynb #3b940ff2
 def show_puzzles(ds, rows, preds, *, kind: PuzzleKind, path=None, title: str = ""):
@@ -304,6 +324,7 @@ def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, st
                "eval_curve": ev, "n_params": count_params(model), "train_rows": len(train_set), "test_rows": len(test_set),
                "eval_rows": len(t.ev_rows), "settings": settings.flat(), "config": {**t.config(), "puzzle": t.train_cfg.to_dict(), "engine": ecfg.to_dict()},
                "device": s["device"], "versions": versions(), "git_commit": git_commit(), "time_s": s["time_s"], "resumed_from": s["resumed_from"]}
+    if t.train_cfg.ttt.on: results["ttt"] = t.evaluate_ttt(model, ecfg)
     paths = {"results": res_dir/f"results_{t.name}.json", "curves": res_dir/f"curves_{t.name}.png", "pictures": res_dir/f"puzzles_{t.name}.png",
              "checkpoint": out_dir/f"checkpoints_{t.name}"/"last", "metrics": res_dir/f"metrics_{t.name}.jsonl"}
     plot_puzzle_curves(results, paths["curves"])

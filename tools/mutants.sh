@@ -89,6 +89,9 @@ arc-solved-if-consistent|reasoning_nb/puzzles/arc_search.py|solved=bool(picks) a
 arc-pass-at-1|reasoning_nb/puzzles/arc_search.py|for p in picks) for i, (_, y) in enumerate(task.test)]|for p in picks[:1]) for i, (_, y) in enumerate(task.test)]|tests/test_arc_dsl.py -k pass_at_2
 arc-depth-of-consistent|reasoning_nb/puzzles/arc_search.py|count("depth", [r for r in rows if r["solved"]])|count("depth")|tests/test_arc_dsl.py -k pass_at_2
 arc-logic-or|reasoning_nb/puzzles/arc_dsl.py|"or": np.logical_or,|"or": np.logical_and,|tests/test_arc_dsl.py -k recheck
+ttt-no-copy|reasoning_nb/models/ttt.py|self.model = copy.deepcopy(self.source)|self.model = self.source|tests/test_ttt.py -k bit_identical
+ttt-rng-leak|reasoning_nb/models/ttt.py|finally: set_rng_state(rng)|finally: pass|tests/test_ttt.py -k bit_identical
+ttt-loo-leak|reasoning_nb/models/ttt.py|if exclude is not None: keep &= demos.pair_index != exclude|if exclude is not None: keep &= demos.pair_index >= 0|tests/test_ttt.py -k leave_one_out
 decode-conv-stale|reasoning_nb/models/gdn.py|state[name] = full[:, full.shape[1] - prev.shape[1]:]|state[name] = prev|tests/test_generate.py -k hybrid_cached
 decode-state-lost|reasoning_nb/models/gdn.py|if state is not None: state["S"] = S|pass|tests/test_generate.py -k hybrid_cached
 decode-kv-offset|reasoning_nb/models/hybrid.py|t0 = cache["k"].shape[2] if cache else 0|t0 = cache["k"].shape[2] + 1 if cache else 0|tests/test_generate.py -k hybrid_cached

@@ -9,13 +9,14 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/predict.html.md"""
 # %% ../../nbs/16a_predict.ipynb #9b79387d
 from __future__ import annotations
 from contextlib import nullcontext
+from typing import Callable, Optional
 import numpy as np
 import torch
 from .act import IGNORE_INDEX
 from .recursion import recursion_noise
 
 # %% auto #0
-__all__ = ['to_batch', 'predict', 'puzzle_metrics']
+__all__ = ['to_batch', 'predict', 'predict_by_task', 'puzzle_metrics']
 
 # %% ../../nbs/16a_predict.ipynb #795fe18c
 def to_batch(ds, rows, device, pad_loss: bool = False) -> dict:
@@ -28,8 +29,10 @@ def to_batch(ds, rows, device, pad_loss: bool = False) -> dict:
 # %% ../../nbs/16a_predict.ipynb #407bb55a
 @torch.no_grad()
 def predict(model, ds, rows, *, batch_size: int = 128, device="cpu", samples: int = 1, noise: float = 0.0,
-            seed: int = 0) -> dict:
+            seed: int = 0, adapt: Optional[Callable] = None) -> dict:
     "predictions [len(rows), T] uint8, halting confidence and steps [len(rows)] of `model.infer` on rows `rows` of `ds`"
+    if adapt is not None and len(rows): return predict_by_task(model, ds, rows, adapt, batch_size=batch_size, device=device,
+                                                              samples=samples, noise=noise, seed=seed)
     out = {"preds": [], "conf": [], "steps": []}
     for s in range(0, len(rows), batch_size):
         batch, best = to_batch(ds, rows[s:s + batch_size], device), None
@@ -43,6 +46,18 @@ def predict(model, ds, rows, *, batch_size: int = 128, device="cpu", samples: in
         out["preds"].append(best["logits"].argmax(-1).cpu().numpy().astype(np.uint8))
         out["conf"].append(torch.sigmoid(best["q_halt"]).cpu().numpy()); out["steps"].append(best["steps"].cpu().numpy())
     return {k: np.concatenate(v) if v else np.zeros((0,) + ((ds.labels.shape[1],) if k == "preds" else ())) for k, v in out.items()}
+
+# %% ../../nbs/16a_predict.ipynb #a7c1e0d2
+def predict_by_task(model, ds, rows, adapt: Callable, **kw) -> dict:
+    "`predict` of each task's rows (ds.task_index, else puzzle_ids) by the model `adapt(model, ds, those rows)` returns"
+    rows = np.asarray(rows)
+    group = getattr(ds, "task_index", ds.puzzle_ids)[rows]
+    parts = {g: predict(adapt(model, ds, rows[group == g]), ds, rows[group == g], **kw) for g in np.unique(group)}
+    first = next(iter(parts.values()))
+    out = {k: np.zeros((len(rows),) + v.shape[1:], v.dtype) for k, v in first.items()}
+    for g, p in parts.items():
+        for k in out: out[k][group == g] = p[k]
+    return out
 
 # %% ../../nbs/16a_predict.ipynb #ed0d758e
 def puzzle_metrics(ds, rows, preds, conf, steps) -> dict:
