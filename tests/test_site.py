@@ -52,6 +52,17 @@ def test_questions_file_and_table():
     assert papers <= cited, f"papers with no question in papers/questions.yml: {sorted(papers - cited)}"
 
 
+def test_a_failing_notebook_is_reported_and_not_cached(tmp_path):
+    "The suite's notebook step (build_site.py execute) names a notebook whose cell fails, and never caches it"
+    import nbformat
+    nb = tmp_path / "99_fails.ipynb"
+    cell = nbformat.v4.new_code_cell("assert 1 == 2, 'broken on purpose'")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), cell]), nb)
+    assert build_site.execute_all([nb], tmp_path / "out", workers=1) == ["99_fails.ipynb"]
+    assert not list(build_site.CACHE.glob("99_fails.*"))
+    assert "broken on purpose" in (tmp_path / "out" / "99_fails.ipynb").read_text()   # shown with its error
+
+
 def test_bad_questions_file_is_refused(tmp_path):
     good = (ROOT / "papers" / "questions.yml").read_text()
     bad = tmp_path / "q.yml"

@@ -52,6 +52,7 @@ registry-line|reasoning_nb/puzzles/base.py|"maze": "reasoning_nb.puzzles.maze:MA
 kind-score|reasoning_nb/train_puzzles.py|self.kind.score(self.test_set, self.ev_rows|PuzzleKind.score(self.kind, self.test_set, self.ev_rows|tests/test_puzzle_registry.py -k trains
 kind-show|reasoning_nb/train_puzzles.py|for ax, i, p in zip(axes, rows, preds): kind.show(ds, i, p, ax)|for ax, i, p in zip(axes, rows, preds): puzzle_kind("sudoku").show(ds, i, p, ax)|tests/test_puzzle_registry.py -k trains
 kind-defaults|reasoning_nb/train_puzzles.py|    if not own: return p|    return p|tests/test_puzzle_registry.py -k trains
+notebook-fail-unreported|tools/build_site.py|failed.append(name); sys.stderr.write|sys.stderr.write|tests/test_site.py -k failing_notebook
 arc-end-corner|reasoning_nb/puzzles/arc.py|canvas[r + h:r + h + 1, c:c + w] = EOS|canvas[r + h:r + h + 1, c:c + w + 1] = EOS|tests/test_arc.py -k end_markers
 sign-sgd-batch-ids|reasoning_nb/train_puzzles.py|        ids = ids.unique()|        ids = torch.cat([p.grad.reshape(len(p), -1).ne(0).any(1).nonzero().squeeze(1) for g in self.param_groups for p in g["params"]]).unique()|tests/test_train_puzzles.py -k sign_sgd
 table-clipped|reasoning_nb/engine.py|for g in o.param_groups if g.get("clip", True) for p in g["params"]|for g in o.param_groups for p in g["params"]|tests/test_train_puzzles.py -k clipped
