@@ -30,7 +30,7 @@ def run_params(params_cls, run, prog: str, argv: Optional[list[str]] = None):
     from reasoning_nb.params import parse_params
     p, _ = parse_params(params_cls, argv, prog=prog)
     r = run(p)
-    print(f"{prog}: done; results under {p.output_dir}", flush=True)
+    print(f"{prog}: done; results under {p.engine.output_dir}", flush=True)
     return r
 
 # %% ../nbs/25_cli.ipynb #ed70b2e8

@@ -16,12 +16,12 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from tqdm.auto import tqdm
 from .config import Config, check
-from .paths import looks_like_path
+from .paths import CachedConfig, cache_root, looks_like_path
 from .checkpoint import atomic_write
 
 # %% auto #0
 __all__ = ['EOS', 'MIN_VOCAB', 'DATA_VERSION', 'STDLIB_SKIP_DIRS', 'EXT_BUILDERS', 'VAL_SPLITS', 'DataError', 'DataConfig',
-           'cache_root', 'digest', 'stable_unit', 'stdlib_documents', 'split_caps', 'take_chars', 'split_documents',
+           'digest', 'stable_unit', 'stdlib_documents', 'split_caps', 'take_chars', 'split_documents',
            'local_data_files', 'first_bad_file', 'load_dataset_dict', 'TextSplits', 'load_texts', 'texts_hash',
            'train_bpe', 'LMTokenizer', 'load_hf_tokenizer', 'load_tokenizer', 'LMData', 'encode_docs', 'load_lm_data',
            'check_enough', 'get_batch', 'val_batches']
@@ -34,8 +34,9 @@ DATA_VERSION = "data-v1"       # part of every cache key: bump when texts, token
 class DataError(ValueError):
     "The data cannot be loaded or used; the message names the dataset, file, line or field."
 
+# %% ../nbs/05_data.ipynb #cbbf6313
 @dataclass
-class DataConfig(Config):
+class DataConfig(CachedConfig):    # cache_dir: where its tokenizer and token ids are cached (see paths)
     "Where language-model text comes from and how it becomes token ids"
     dataset: str = "stdlib"               # "stdlib" (offline), a local file/dir (.txt .md .json .jsonl .parquet), or an HF dataset name
     dataset_config: Optional[str] = None  # HF dataset config name (hub datasets only)
@@ -44,7 +45,6 @@ class DataConfig(Config):
     vocab_size: int = 4096                # BPE vocabulary size including EOS (BPE tokenizer only)
     max_chars: Optional[int] = 2_000_000  # cap on corpus characters, train + val; None: all
     val_fraction: float = 0.05            # share of documents, and of max_chars, held out for validation
-    cache_dir: Optional[str] = None       # None -> $REASONING_NB_CACHE, else ~/.cache/reasoning_nb
 
     def validate(self):
         check(self.dataset.strip() != "", "dataset", "must not be empty")
@@ -54,10 +54,6 @@ class DataConfig(Config):
               f"must be >= {MIN_VOCAB} (256 bytes + {EOS} + one merge) and fit int32, got {self.vocab_size}")
         check(self.max_chars is None or self.max_chars > 0, "max_chars", f"must be > 0 or None, got {self.max_chars}")
         check(0 < self.val_fraction < 1, "val_fraction", f"must be in (0, 1), got {self.val_fraction}")
-
-def cache_root(cfg: DataConfig) -> Path:
-    "The cache directory: `cfg.cache_dir`, else `$REASONING_NB_CACHE`, else `~/.cache/reasoning_nb`"
-    return Path(cfg.cache_dir or os.environ.get("REASONING_NB_CACHE") or "~/.cache/reasoning_nb").expanduser()
 
 # %% ../nbs/05_data.ipynb #465654bd
 def digest(*parts) -> str:

@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .config import Config, check
-from .torch_utils import pick_device, pick_dtype, seed_everything, get_rng_state, set_rng_state, Dist, init_dist, gather, reduce_mean
+from .torch_utils import pick_device, pick_dtype, resolve_output_dir, seed_everything, get_rng_state, set_rng_state, Dist, init_dist, gather, reduce_mean
 from .checkpoint import save_checkpoint, load_checkpoint, ckpt_paths, CheckpointError
 from .metrics import MetricsLog, read_jsonl
 from .tracker import TRACKERS, make_tracker
@@ -73,18 +73,22 @@ class EngineConfig(Config):
     device: str = "auto"            # "auto" (cuda > mps > cpu), "cpu", "cuda:1", ...
     compile: bool = False           # torch.compile (the task chooses what; see Task.compile)
     tracker: str = "none"           # also mirror the metrics to "tensorboard", "wandb" or "mlflow" (offline files under the output folder)
+    output_dir: str = "outputs/run" # the run's folder (checkpoints, metrics); relative paths are taken from the project root
+    resume: bool = False            # continue the run in output_dir from its `last` checkpoint
 
     def validate(self):
         for k in ("steps", "batch_size", "eval_interval", "ckpt_interval", "log_interval"):
             check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
         check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
+        check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
         check(0 <= self.ema_decay < 1, "ema_decay", f"must be in [0, 1), got {self.ema_decay}")
         check(self.tracker in ("none", *TRACKERS), "tracker", f"must be one of {['none', *TRACKERS]}, got {self.tracker!r}")
         check(self.dtype in ("auto", "float32", "bfloat16", "float16"), "dtype",
               f"must be one of ['auto', 'float32', 'bfloat16', 'float16'], got {self.dtype!r}")
 
 # %% ../nbs/09_engine.ipynb #6686a6c4
-RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "tracker", "optim.decay_steps")
+RESUME_FREE = ("steps", "eval_interval", "ckpt_interval", "log_interval", "device", "compile", "tracker", "optim.decay_steps",
+               "output_dir", "resume")
 
 def trajectory(cfg: EngineConfig) -> dict:
     "The settings of `cfg` a checkpoint must agree with (nested dict)"
@@ -326,9 +330,10 @@ def restore(run: Run, extend_to: int = 0, stem=None):
     run.total = max(run.cfg.steps, math.ceil(run.progress), extend_to)
 
 # %% ../nbs/09_engine.ipynb #1ca5906c
-def fit(task: Task, cfg: EngineConfig, out_dir, *, resume: bool = False, resume_from=None, extend_to: int = 0,
+def fit(task: Task, cfg: EngineConfig, out_dir=None, *, resume: Optional[bool] = None, resume_from=None, extend_to: int = 0,
         stop_after: Optional[int] = None, callbacks: tuple = (), progress: bool = True) -> Optional[dict]:
-    "Train `task` under `cfg`, writing under `out_dir`; returns the run's summary on rank 0 (None elsewhere)"
+    "Train `task` under `cfg`, writing under `out_dir` (default `cfg.output_dir`); returns the run's summary on rank 0 (None elsewhere)"
+    out_dir, resume = resolve_output_dir(cfg.output_dir) if out_dir is None else out_dir, cfg.resume if resume is None else resume
     check(extend_to >= 0, "extend_to", f"must be >= 0, got {extend_to}")
     check(not extend_to or resume, "extend_to", "needs resume=True (it continues a finished run)")
     run = setup(task, cfg, out_dir)

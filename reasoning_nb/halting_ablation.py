@@ -135,7 +135,7 @@ def plot_ablation(results: dict, path) -> Path:
 def run_halting_ablation(settings: AblationSettings, *, progress: bool = True) -> dict:
     "Every arm x seed of `settings` on one dataset; writes the JSON and plots under output_dir. Returns the results"
     train_set, test_set = settings.kind.build(settings.data_config())
-    out_dir, seeds = resolve_output_dir(settings.output_dir), range(settings.engine.seed, settings.engine.seed + settings.seeds)
+    out_dir, seeds = resolve_output_dir(settings.engine.output_dir), range(settings.engine.seed, settings.engine.seed + settings.seeds)
     jobs = [(a, s) for a in settings.arm_names for s in seeds]
     runs = [run_arm(settings, a, s, train_set, test_set, out_dir) for a, s in tqdm(jobs, desc="arm x seed", disable=not progress)]
     sizes = set_sizes(train_set, test_set)

@@ -7,11 +7,14 @@ Docs: https://reasoning-nb.github.io/reasoning_nb/paths.html.md"""
 
 # %% ../nbs/00b_paths.ipynb #bc96dc54
 from __future__ import annotations
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from .config import ConfigError
+from typing import Optional
+from .config import Config, ConfigError
 
 # %% auto #0
-__all__ = ['FILE_SUFFIXES', 'looks_like_path', 'NoSuchPath', 'local_path', 'read_text']
+__all__ = ['FILE_SUFFIXES', 'looks_like_path', 'NoSuchPath', 'local_path', 'read_text', 'CachedConfig', 'cache_root']
 
 # %% ../nbs/00b_paths.ipynb #38e8f226
 FILE_SUFFIXES = (".json", ".jsonl", ".txt", ".md", ".csv", ".tsv", ".parquet", ".arrow", ".npz", ".npy", ".gguf",
@@ -46,3 +49,13 @@ def read_text(path, what: str = "file") -> str:
     if p.is_dir(): raise ConfigError(f"{what} {p}: is a folder, not a file")
     try: return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e: raise ConfigError(f"{what} {p}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+
+# %% ../nbs/00b_paths.ipynb #bc8eba98
+@dataclass
+class CachedConfig(Config):
+    "Base of the data configs whose builds are cached on disk (tokenizers, token ids, puzzle sets)"
+    cache_dir: Optional[str] = None       # None -> $REASONING_NB_CACHE, else ~/.cache/reasoning_nb
+
+def cache_root(cfg: CachedConfig) -> Path:
+    "The cache directory: `cfg.cache_dir`, else `$REASONING_NB_CACHE`, else `~/.cache/reasoning_nb`"
+    return Path(cfg.cache_dir or os.environ.get("REASONING_NB_CACHE") or "~/.cache/reasoning_nb").expanduser()

@@ -32,7 +32,7 @@ __all__ = ['ENGINE_UNUSED', 'HEALTH_COLORS', 'Phase1aParams', 'append_record', '
            'plot_k_sweep', 'flat_numbers', 'mirror_summaries', 'run_phase1a']
 
 # %% ../nbs/19b_phase1a.ipynb #0c8e252d
-ENGINE_UNUSED = ("batch_size", "dtype", "ema", "ema_decay", "eval_interval", "ckpt_interval", "log_interval", "compile",
+ENGINE_UNUSED = ("batch_size", "dtype", "ema", "ema_decay", "eval_interval", "ckpt_interval", "log_interval", "compile", "resume",
                  "optim.grad_clip", "optim.warmup_steps", "optim.schedule", "optim.min_lr_ratio", "optim.decay_steps")
 
 @dataclass
@@ -46,11 +46,10 @@ class Phase1aParams(Params):
     stage1: bool = True                # run the single-target diagnostic (Q alone, A alone) and its gate first
     gate: float = 0.7                  # stage-1 convergence below this stops the run
     chunk_pairs: int = 10              # examples per batch (all their restarts in one forward/backward)
-    output_dir: str = "outputs/phase1a"  # relative paths are taken from the project root
     lm: FrozenLMConfig = field(default_factory=lambda: FrozenLMConfig(model="tiny"))  # the frozen generator (tiny: CI; smollm2 offline)
     soft_prompt: SoftPromptConfig = field(default_factory=lambda: SoftPromptConfig(restarts=2))  # per-example optimisation (design: 5 restarts)
     engine: EngineConfig = field(default_factory=lambda: EngineConfig(  # steps: AdamW steps at most per row (design: 500); AdamW; seed; device
-        steps=60, optim=OptimConfig(lr=1e-2, beta1=0.9, beta2=0.9, weight_decay=0.01, grad_clip=0.0, warmup_steps=0, schedule="constant")))
+        steps=60, optim=OptimConfig(lr=1e-2, beta1=0.9, beta2=0.9, weight_decay=0.01, grad_clip=0.0, warmup_steps=0, schedule="constant"), output_dir="outputs/phase1a"))
 
 # %% ../nbs/19b_phase1a.ipynb #06cdee10
 @patch
@@ -60,7 +59,6 @@ def validate(self: Phase1aParams):
     check(len(self.K_values) > 0 and min(self.K_values) >= 1, "K_values", f"must be K values >= 1, got {self.K_values}")
     check(0 <= self.gate <= 1, "gate", f"must be in [0, 1], got {self.gate}")
     check(self.chunk_pairs >= 1, "chunk_pairs", f"must be >= 1, got {self.chunk_pairs}")
-    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
 
 # %% ../nbs/19b_phase1a.ipynb #ea4bcd66
 @patch
@@ -257,7 +255,7 @@ def mirror_summaries(kind: str, out, single: Optional[dict], joint: dict, params
 # %% ../nbs/19b_phase1a.ipynb #0359f053
 def run_phase1a(p: Phase1aParams, progress: bool = True) -> dict:
     "Run Phase 1a with settings `p`; writes results.json, records.jsonl and the plots under output_dir, returns the results"
-    t_start, out = time.time(), resolve_output_dir(p.output_dir)
+    t_start, out = time.time(), resolve_output_dir(p.engine.output_dir)
     data = load_pairs(p.pairs, n=p.n_pairs, seed=p.engine.seed)
     print(f"{len(data)} pairs from {p.pairs}; e.g. {data[0].question!r} -> {data[0].answer!r}")
     dev = pick_device(p.engine.device)

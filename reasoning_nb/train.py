@@ -149,7 +149,7 @@ class LMTaskConfig(Config):
 MODEL_TYPES = ("baseline", "recursive")
 EXPERIMENT_STEPS = {"default": 160, "extended": 5000}
 CPU_LM = dict(d_model=128, n_layers=4, attention_layers=[1, 3], attn_heads=4, gdn_heads=2, gdn_head_dim=32)
-CPU_ENGINE = dict(steps=EXPERIMENT_STEPS["default"], eval_interval=40, ckpt_interval=80)
+CPU_ENGINE = dict(steps=EXPERIMENT_STEPS["default"], eval_interval=40, ckpt_interval=80, output_dir="outputs/exp8")
 
 @dataclass
 class Exp8Params(Params):
@@ -158,10 +158,8 @@ class Exp8Params(Params):
     model_type: str = "baseline"       # "baseline" or "recursive" (TRM-style recursion over the hybrid stack, with ACT)
     compare: bool = False              # train baseline and recursive on the same data, seed and token budget, then compare
     experiment: str = "default"        # "default" (160 steps) or "extended" (5000 steps, the original long run)
-    resume: bool = False               # continue from output_dir/checkpoints_<model_type>/last (or resume_from)
     resume_from: str = ""              # with resume: a checkpoint to start from, e.g. .../checkpoints_baseline/best_model.pt
     extend_to: int = 0                 # with resume: extend the run to this many steps in all (the original --extend-steps)
-    output_dir: str = "outputs/exp8"   # relative paths are taken from the project root
     export_hf: str = ""                # after training: write best_model (+ tokenizer) here as a from_pretrained folder (compare: one per model)
     task: LMTaskConfig = field(default_factory=LMTaskConfig)                    # sequence length, validation batches
     lm: HybridLMConfig = field(default_factory=lambda: HybridLMConfig(**CPU_LM))  # the hybrid stack, CPU-sized
@@ -183,8 +181,7 @@ def model_config(self: Exp8Params, model_type: str, vocab_size: int):
 def validate(self: Exp8Params):
     check(self.model_type in MODEL_TYPES, "model_type", f"must be one of {list(MODEL_TYPES)}, got {self.model_type!r}")
     check(self.experiment in EXPERIMENT_STEPS, "experiment", f"must be one of {list(EXPERIMENT_STEPS)}, got {self.experiment!r}")
-    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
-    check(not self.resume_from or self.resume, "resume_from", "needs resume=True")
+    check(not self.resume_from or self.engine.resume, "resume_from", "needs resume=True")
     check(self.extend_to >= 0, "extend_to", f"must be >= 0, got {self.extend_to}")
     steps = self.engine.steps
     check(self.experiment == "default" or steps in EXPERIMENT_STEPS.values(), "steps",
@@ -240,7 +237,7 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
     if int(os.environ.get("RANK", "0")) == 0: print(model_header(model_type, model_cfg), flush=True)   # DDP: rank 0 only
     task = (LMTask if model_type == "baseline" else RecursiveLMTask)(model_cfg, data, seq_len=params.task.seq_len,
                                                                      eval_batches=params.task.eval_batches, name=model_type)
-    s = fit(task, params.engine, out, resume=params.resume, resume_from=params.resume_from or None,
+    s = fit(task, params.engine, out, resume_from=params.resume_from or None,
             extend_to=params.extend_to, progress=progress)
     if s is None: return None                                       # DDP ranks other than 0
     path = out / "results" / f"training_results_{model_type}.json"
@@ -263,7 +260,7 @@ def _train_one(params: Exp8Params, model_type: str, data, out: Path, progress: b
 def run_exp8(params: Exp8Params, progress: bool = True) -> Optional[dict]:
     "Train `params.model_type` (or, with `compare`, both); returns its results (the comparison summary with `compare`)"
     from reasoning_nb.analysis.compare import compare_exp8
-    out = writable_dir(params.output_dir)                           # before any data or model is made
+    out = writable_dir(params.engine.output_dir)                           # before any data or model is made
     data = load_lm_data(params.data, progress=progress)
     if not params.compare: return _train_one(params, params.model_type, data, out, progress)
     runs = {t: _train_one(params, t, data, out, progress) for t in MODEL_TYPES}

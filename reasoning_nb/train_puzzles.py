@@ -219,8 +219,6 @@ class PuzzleSettings(Params):
     dataset: str = "sudoku"          # which puzzles: a name in the registry (sudoku, maze, arc1, arc2, ...)
     epochs: Optional[float] = None   # the published run length in epochs (steps from epochs x groups x examples per puzzle // batch_size); None: steps
     use_memory: bool = False         # read and write the associative memory bank at every outer cycle (its settings: memory)
-    resume: bool = False             # continue from output_dir/checkpoints_<dataset>_<mode>/last
-    output_dir: str = "outputs/trm"  # relative paths are taken from the project root
     data: PuzzleDataConfig = field(default_factory=PuzzleDataConfig)      # where the puzzles come from, how many, augmentation, data seed
     model: PuzzleModelConfig = field(default_factory=PuzzleModelConfig)   # the network, its recursion and halting
     memory: MemoryConfig = field(default_factory=MemoryConfig)            # the memory bank (with use_memory)
@@ -270,7 +268,6 @@ def model_config(self: PuzzleSettings, *, vocab_size: int, seq_len: int, n_puzzl
 def validate(self: PuzzleSettings):
     puzzle_kind(self.dataset)
     check(self.epochs is None or self.epochs > 0, "epochs", f"must be > 0 or None, got {self.epochs}")
-    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
     self.data_config(); self.model_config(vocab_size=2, seq_len=1)
 
 # %% ../nbs/18_train_puzzles.ipynb #8b0e1b28
@@ -289,7 +286,7 @@ def from_flat(cls: PuzzleSettings, values: dict):
 
 # %% ../nbs/18_train_puzzles.ipynb #14f2bbb5
 CPU_PUZZLES = dict(steps=100, batch_size=32, eval_interval=50, ckpt_interval=100, lr=2e-3, warmup_steps=10, H_cycles=2, L_cycles=2,
-                   halt_max_steps=2, eval_size=None, n_train=100, n_test=50, n_aug=4)
+                   halt_max_steps=2, eval_size=None, n_train=100, n_test=50, n_aug=4, output_dir="outputs/trm")
 PuzzleParams = settings_class(PuzzleSettings, CPU_PUZZLES, "PuzzleParams")
 
 # %% ../nbs/18_train_puzzles.ipynb #803f9f40
@@ -314,8 +311,8 @@ def engine_config(self: PuzzleSettings, train_set) -> EngineConfig:
 def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, stop_after: Optional[int] = None, progress: bool = True) -> dict:
     "Train and evaluate as `settings` say (on the dataset's sets, built unless given); write outputs. Returns the results dict"
     if train_set is None: train_set, test_set = settings.kind.build(settings.data_config())
-    t, ecfg, out_dir = settings.make_task(train_set, test_set), settings.engine_config(train_set), resolve_output_dir(settings.output_dir)
-    s = fit(t, ecfg, out_dir, resume=settings.resume, stop_after=stop_after, progress=progress)
+    t, ecfg, out_dir = settings.make_task(train_set, test_set), settings.engine_config(train_set), resolve_output_dir(settings.engine.output_dir)
+    s = fit(t, ecfg, out_dir, stop_after=stop_after, progress=progress)
     model, res_dir = s.pop("model"), out_dir / "results"
     ev = [{k: v for k, v in r.items() if k not in ("kind", "seen", "flops")} for r in s["eval_curve"]]
     results = {"name": t.name, "dataset": settings.dataset, "step": s["step"], "finished": s["finished"],

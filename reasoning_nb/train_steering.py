@@ -150,7 +150,8 @@ def summarize(self: ProbeTask, parts):
 @dataclass
 class SteeringParams(Params):
     "Every setting of the steering pipeline: notebook 22's parameters, `bench/run_steering.py`'s flags"
-    derived = ("steering.d_model", "arith.n", "arith.seed", "engine.eval_interval", "engine.ckpt_interval", "engine.optim.warmup_steps")
+    derived = ("steering.d_model", "arith.n", "arith.seed", "engine.eval_interval", "engine.ckpt_interval", "engine.optim.warmup_steps",
+               "engine.resume")   # per phase, from steps and warmup_fraction; the two short phases always start afresh
     teacher: str = ""                  # "": the same model with worked examples in its prompt; else a model with the same tokenizer
     dataset: str = "arith"             # "arith" (generated), a GSM8K-format JSONL file, or a hub name (openai/gsm8k)
     n_train: int = 2                   # problems for the probe and the controller
@@ -168,13 +169,12 @@ class SteeringParams(Params):
     tda_aux_weight: float = 0.1        # weight of that auxiliary loss
     pca: int = 0                       # TDA: project clouds on this many principal components (0: none)
     matched_len: int = 8               # TDA: H0 entropy of this many evenly spaced points (length-matched)
-    output_dir: str = "outputs/steering"  # relative paths are taken from the project root
     lm: FrozenLMConfig = field(default_factory=FrozenLMConfig)  # the frozen student (and the teacher's dtype and placement)
     arith: ArithConfig = field(default_factory=lambda: ArithConfig(  # dataset "arith": the generator (SmolLM2 can do 1-operation expressions)
         ops=[1, 1, 2], kinds=["add", "sub"], max_value=9, family="expr"))
     steering: SteeringConfig = field(default_factory=SteeringConfig)  # the controller (its width is the LM's)
     engine: EngineConfig = field(default_factory=lambda: EngineConfig(  # both phases' training loop; phase 2's budget
-        steps=3, batch_size=2, optim=OptimConfig(lr=1e-3, weight_decay=0.0)))
+        steps=3, batch_size=2, optim=OptimConfig(lr=1e-3, weight_decay=0.0), output_dir="outputs/steering"))
 
 # %% ../nbs/19a_train_steering.ipynb #a96849a8
 @patch
@@ -187,7 +187,6 @@ def validate(self: SteeringParams):
     check(self.probe_weight_decay >= 0, "probe_weight_decay", f"must be >= 0, got {self.probe_weight_decay}")
     check(not self.use_tda_aux_loss or self.tda_aux_weight > 0, "tda_aux_weight", f"must be > 0 with use_tda_aux_loss, got {self.tda_aux_weight}")
     check(self.dataset.strip() != "", "dataset", "must not be empty")
-    check(self.output_dir.strip() != "", "output_dir", "must not be empty (a folder; relative paths are taken from the project root)")
 
 # %% ../nbs/19a_train_steering.ipynb #2df0deca
 @patch
@@ -344,7 +343,7 @@ def tokens_per_s(answers: list[dict]) -> float:
 # %% ../nbs/19a_train_steering.ipynb #d2311d2c
 def run_steering(p: SteeringParams, progress: bool = True) -> dict:
     "Run the steering pipeline with settings `p`; writes results/steering_results.json and three plots, returns the results"
-    out = resolve_output_dir(p.output_dir); rd = out / "results"; rd.mkdir(parents=True, exist_ok=True)
+    out = resolve_output_dir(p.engine.output_dir); rd = out / "results"; rd.mkdir(parents=True, exist_ok=True)
     m = p.load_models(); shots, train_p, eval_p = p.problems()
     seed_everything(p.engine.seed)
     base_train, base_eval = answer_all(m, train_p, p.max_new_tokens, desc="phase 1 train", progress=progress), \

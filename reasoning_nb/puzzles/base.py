@@ -17,7 +17,8 @@ from ..config import patch
 from tqdm.auto import tqdm
 from ..config import Config, ConfigError, check, cli_main
 from ..checkpoint import atomic_write
-from ..data import DataError, cache_root, digest
+from ..data import DataError, digest
+from ..paths import CachedConfig, cache_root
 
 # %% auto #0
 __all__ = ['PAD', 'PUZZLE_FORMAT', 'PUZZLES', 'PuzzleSet', 'write_npz', 'apply_transforms', 'invert_transforms',
@@ -133,7 +134,7 @@ def invert_transforms(perm: np.ndarray, tok_map: np.ndarray) -> tuple[np.ndarray
 
 # %% ../../nbs/06_puzzles.ipynb #200793ce
 @dataclass
-class PuzzleDataConfig(Config):
+class PuzzleDataConfig(CachedConfig):
     "Where a dataset's puzzles come from, how many, how often each training puzzle is augmented, where builds are cached"
     KEY_FREE: ClassVar[tuple] = ("cache_dir",)  # fields that do not change the built sets
     source: Optional[str] = None       # None: the dataset's own (a generator, or a copy shipped with a package); else a local file or directory, or a hub dataset
@@ -141,7 +142,6 @@ class PuzzleDataConfig(Config):
     n_test: Optional[int] = 1000       # held-out puzzles (ARC: tasks); None: every one the source has (not when generating)
     n_aug: int = 0                     # augmented copies of each training puzzle besides itself (the dataset bounds it)
     data_seed: int = 0                 # seeds generation, sampling and augmentation (same seed, same bytes); the model's seed is the engine's
-    cache_dir: Optional[str] = None    # None -> $REASONING_NB_CACHE, else ~/.cache/reasoning_nb
 
     def validate(self):
         check(self.source is None or self.source.strip() != "", "source", "must be None (the dataset's own) or a path or hub dataset name, got ''")

@@ -39,9 +39,9 @@ def test_exp8_training_steps_on_fla_match_chunked(tmp_path, monkeypatch):
     p = Exp8Params.from_flat(dict(d_model=48, n_layers=2, attention_layers=[1], attn_heads=4, gdn_heads=2, gdn_head_dim=16,
                                   seq_len=48, batch_size=2, max_chars=200_000, vocab_size=384, steps=4, warmup_steps=1,
                                   eval_interval=2, ckpt_interval=4, eval_batches=1, lr=1e-2, device="cpu"))
-    on_fla = run_exp8(p.replace(output_dir=str(tmp_path / "fla")), progress=False)
+    on_fla = run_exp8(p.replace(engine=p.engine.replace(output_dir=str(tmp_path / "fla"))), progress=False)
     monkeypatch.setenv("TRITON_INTERPRET", "0")
-    on_chunked = run_exp8(p.replace(output_dir=str(tmp_path / "chunked")), progress=False)
+    on_chunked = run_exp8(p.replace(engine=p.engine.replace(output_dir=str(tmp_path / "chunked"))), progress=False)
     assert (on_fla["gdn_backend"], on_chunked["gdn_backend"]) == ("fla", "chunked")
     losses = lambda r, k: [x["loss"] for x in r[k]]
     for k in ("train_curve", "val_curve"):
