@@ -38,15 +38,16 @@ class SteeringTask(Task):
     name = "steering"
     def __init__(self, lm, layer: int, cfg: SteeringConfig, train: list[dict], val: list[dict], pad_id: int = 0,
                  init_encoder: Optional[dict] = None, settings: Optional[dict] = None, tda_aux: Optional[nn.Module] = None,
-                 tda_aux_weight: float = 0.1, tda_aux_layer: int = -1):
+                 tda_aux_weight: float = 0.1, tda_layer: int = -1, matched_len: int = 8):
         check(len(train) > 0, "train", "needs at least one distillation example")
         if tda_aux is not None: check(tda_aux_weight > 0, "tda_aux_weight", f"must be > 0 with a TDA predictor, got {tda_aux_weight}")
         self.lm, self.layer, self.cfg, self.train, self.val, self.pad_id = lm, layer, cfg, train, val, pad_id
         self.init_encoder, self.settings = init_encoder, settings or {}
         self.tda_aux, self.tda_aux_weight = tda_aux, tda_aux_weight
-        self.tda_aux_layer = tda_aux_layer % len(decoder_layers(lm))
+        self.tda_layer, self.matched_len = tda_layer % len(decoder_layers(lm)), matched_len
         self.val_batches = [collate(val[i:i + 4], pad_id) for i in range(0, len(val), 4)]
-        self.unsteered = self._val_kl(SteeringController(cfg)) if val else float("nan")   # B = 0: the bare student
+        v = self._validate(SteeringController(cfg)) if val else {"kl": float("nan"), "h0": None}   # B = 0: the bare student
+        self.unsteered, self.h0_unsteered = v["kl"], v["h0"]
 
     def build_model(self):
         ctl = SteeringController(self.cfg)
@@ -58,12 +59,17 @@ class SteeringTask(Task):
 # %% ../nbs/19a_train_steering.ipynb #7c6b895c
 @patch
 @torch.no_grad()
-def _val_kl(self: SteeringTask, ctl) -> float:
-    "Mean KL over the held-out answer tokens with controller `ctl`"
-    dev = self.lm.device
-    tot = [(steering_kl(self.lm, ctl.to(dev), self.layer, {k: v.to(dev) for k, v in b.items()})[0].item(), b["mask"].sum().item())
-           for b in self.val_batches]
-    return sum(k * n for k, n in tot) / max(sum(n for _, n in tot), 1)
+def _validate(self: SteeringTask, ctl) -> dict:
+    "With controller `ctl`: held-out KL over answer tokens (`kl`) and mean matched H0 entropy after `tda_layer` (`h0`)"
+    dev, kl, n, h0 = self.lm.device, 0.0, 0, []
+    for b in self.val_batches:
+        b = {k: v.to(dev) for k, v in b.items()}
+        with recorded(self.lm, [self.tda_layer]) as rec: k_ = steering_kl(self.lm, ctl.to(dev), self.layer, b)[0].item()
+        m = b["mask"] > 0; kl, n = kl + k_ * m.sum().item(), n + m.sum().item()
+        h = rec[self.tda_layer][0].float().cpu()                                  # (B, L, d): the steered states
+        h0 += [tda_features(h[i][m[i].cpu()].numpy(), m=self.matched_len)["h0_entropy_matched"] for i in range(len(h))]
+    h0 = [x for x in h0 if math.isfinite(x)]
+    return {"kl": kl / max(n, 1), "h0": sum(h0) / len(h0) if h0 else None}
 
 # %% ../nbs/19a_train_steering.ipynb #77817af2
 @patch
@@ -80,9 +86,9 @@ def loss(self: SteeringTask, net, batch):
     if self.tda_aux is None:
         kl, gate = steering_kl(self.lm, net, self.layer, batch)
         return kl, {"gate": gate.detach()}, batch["ids"].shape[0]
-    with recorded(self.lm, [self.tda_aux_layer], detach=False) as rec:
+    with recorded(self.lm, [self.tda_layer], detach=False) as rec:
         kl, gate = steering_kl(self.lm, net, self.layer, batch)
-    h, m = rec[self.tda_aux_layer][0], batch["mask"] > 0                   # (B, L, d): the steered states
+    h, m = rec[self.tda_layer][0], batch["mask"] > 0                   # (B, L, d): the steered states
     ps = [torch.sigmoid(self.tda_aux(h[i][m[i]])) for i in range(len(h)) if m[i].sum() >= 3]
     wrong = torch.stack(ps).mean() if ps else kl.new_zeros(())
     return kl + self.tda_aux_weight * wrong, {"gate": gate.detach(), "kl": kl.detach(), "tda_wrong": wrong.detach()}, batch["ids"].shape[0]
@@ -90,11 +96,15 @@ def loss(self: SteeringTask, net, batch):
 # %% ../nbs/19a_train_steering.ipynb #b863871a
 @patch
 def evaluate(self: SteeringTask, model, rank, world_size):
-    return (self._val_kl(model), sum(b["mask"].sum().item() for b in self.val_batches)) if rank == 0 else None
+    if rank != 0: return None
+    v = self._validate(model)
+    return v["kl"], sum(b["mask"].sum().item() for b in self.val_batches), v["h0"]
 
 # %% ../nbs/19a_train_steering.ipynb #46e45b7c
 @patch
-def summarize(self: SteeringTask, parts): return {"val_loss": parts[0][0], "val_kl_unsteered": self.unsteered}
+def summarize(self: SteeringTask, parts):
+    kl, _, h0 = parts[0]
+    return {"val_loss": kl, "val_kl_unsteered": self.unsteered, "val_h0_entropy": h0, "val_h0_entropy_unsteered": self.h0_unsteered}
 
 # %% ../nbs/19a_train_steering.ipynb #69c949ba
 class ProbeTask(Task):
@@ -285,7 +295,8 @@ def train_controller(self: SteeringParams, m: Models, cfg: SteeringConfig, train
     settings = dict(model=self.lm.model, teacher=self.teacher, dataset=self.dataset, n_shots=self.n_shots,
                     max_new_tokens=self.max_new_tokens, topk=self.topk)
     task = SteeringTask(m.lm, m.layer, cfg, train, held_out, pad_id=m.tok.pad_token_id, init_encoder=encoder, settings=settings,
-                        tda_aux=tda_pred, tda_aux_weight=self.tda_aux_weight, tda_aux_layer=m.tda_layer)
+                        tda_aux=tda_pred, tda_aux_weight=self.tda_aux_weight, tda_layer=m.tda_layer,
+                        matched_len=self.matched_len)
     with torch.enable_grad():
         res = fit(task, self.phase_engine(self.engine.steps, self.engine.optim.weight_decay, evals=4), out_dir, progress=False)
     return res, task

@@ -86,6 +86,47 @@ def test_kl_training_lowers_held_out_kl(tiny, tmp_path):
     assert abs(first - task.unsteered) < 1e-5 and last < 0.9 * first, (first, last)
     assert (tmp_path / "checkpoints_steering" / "last.safetensors").exists()
 
+def test_validation_runs_the_tda_check_on_the_steered_states(tiny, tmp_path):
+    "Every evaluation reports the matched H0 entropy of the steered held-out answers: unsteered at step 0, moved after training"
+    g = torch.Generator().manual_seed(1)
+    prompts = [torch.randint(2, 512, (4,), generator=g).tolist() for _ in range(28)]
+    exs = [distill_example(tiny, [9, 8, 7] + p, p, 6, 16, eos=1) for p in prompts]
+    task = SteeringTask(tiny, 1, SteeringConfig(d_model=64, proj_dim=32, hidden=32, window=4, rank=4), exs[:20], exs[20:],
+                        tda_layer=3, matched_len=4)
+    res = fit(task, EngineConfig(steps=30, batch_size=8, eval_interval=15, ckpt_interval=30, device="cpu",
+                                 optim=OptimConfig(lr=3e-2, warmup_steps=2, weight_decay=0.0)), tmp_path, progress=False)
+    ev = res["eval_curve"]
+    assert len(ev) == 3 and all(e["val_h0_entropy"] > 0 for e in ev), ev
+    assert abs(ev[0]["val_h0_entropy"] - task.h0_unsteered) < 1e-9 and ev[0]["val_h0_entropy_unsteered"] == task.h0_unsteered
+    assert abs(ev[-1]["val_h0_entropy"] - task.h0_unsteered) > 1e-6, ev       # steering moved the states TDA reads
+
+def test_window_gru_reads_only_its_window():
+    "gru_input='window': a position's GRU state depends on its last `window` residuals only, chunked or streamed"
+    torch.manual_seed(0)
+    c = _ctl(gru_input="window")
+    x = torch.randn(2, 10, 64); x2 = x.clone(); x2[:, :4] = torch.randn(2, 4, 64)
+    hs, hs2 = c.encode(x)[0], c.encode(x2)[0]
+    torch.testing.assert_close(hs2[:, 7:], hs[:, 7:])                           # windows 4..7 and later: unchanged inputs
+    assert (hs2[:, 4:7] - hs[:, 4:7]).abs().amax() > 1e-4                        # these windows reach the changed positions
+    st, ys = None, []
+    for t in range(10):
+        y, _, st = c(x[:, t:t + 1], st); ys.append(y)
+    torch.testing.assert_close(torch.cat(ys, 1), c(x)[0])
+    s = _ctl(); assert (s.encode(x2)[0][:, 7:] - s.encode(x)[0][:, 7:]).abs().amax() > 1e-4   # the streaming GRU remembers
+
+def test_dynamic_factors_follow_the_gru_state():
+    "factors='dynamic': A and B come from the GRU state, so one residual at two states gets two steering vectors"
+    torch.manual_seed(0)
+    c = _ctl(std=0.1, factors="dynamic")
+    assert c(torch.randn(1, 3, 64))[0].shape == (1, 3, 64)
+    assert torch.equal(SteeringController(c.cfg)(x := torch.randn(1, 3, 64))[0], x)      # B starts at zero: the identity
+    nn.init.zeros_(c.C.weight); nn.init.zeros_(c.C.bias)
+    x = torch.randn(1, 6, 64); x[:, 5] = x[:, 2]
+    s = c.steer(x, c.encode(x)[0])
+    assert (s[:, 5] - s[:, 2]).abs().amax() > 1e-4
+    st = _ctl(std=0.1); nn.init.zeros_(st.C.weight); nn.init.zeros_(st.C.bias)
+    s0 = st.steer(x, st.encode(x)[0]); torch.testing.assert_close(s0[:, 5], s0[:, 2])  # static factors: one map
+
 def test_tda_aux_loss_changes_training(tiny, tmp_path):
     "use_tda_aux_loss: the frozen TDA predictor's P(wrong) of the steered states is added to the KL and lowered by training"
     g = torch.Generator().manual_seed(1)
@@ -100,13 +141,13 @@ def test_tda_aux_loss_changes_training(tiny, tmp_path):
     ecfg = lambda: EngineConfig(steps=30, batch_size=8, eval_interval=30, ckpt_interval=30, device="cpu",
                                 optim=OptimConfig(lr=1e-2, warmup_steps=2, weight_decay=0.0))
     run = lambda name, **kw: fit(SteeringTask(tiny, 1, cfg, exs[:20], exs[20:], **kw), ecfg(), tmp_path / name, progress=False)
-    a, b, c = run("a"), run("b"), run("c", tda_aux=pred, tda_aux_weight=5.0, tda_aux_layer=3)
+    a, b, c = run("a"), run("b"), run("c", tda_aux=pred, tda_aux_weight=5.0, tda_layer=3)
     assert torch.equal(a["model"].B.weight, b["model"].B.weight)           # KL-only training is deterministic ...
     assert not torch.allclose(a["model"].B.weight, c["model"].B.weight)    # ... and the auxiliary term changes it
     tc = c["train_curve"]
     assert all(abs(r["loss"] - r["kl"] - 5.0 * r["tda_wrong"]) < 1e-4 for r in tc)
     # the steered states look less "wrong" to the predictor after training than before it
-    task = SteeringTask(tiny, 1, cfg, exs[:20], exs[20:], tda_aux=pred, tda_aux_weight=5.0, tda_aux_layer=3)
+    task = SteeringTask(tiny, 1, cfg, exs[:20], exs[20:], tda_aux=pred, tda_aux_weight=5.0, tda_layer=3)
     task.setup(torch.device("cpu"), EngineConfig(batch_size=20))
     batch = collate(exs[:20], 0)
     with torch.no_grad(): before, after = (task.loss(m, batch)[1]["tda_wrong"].item() for m in (task.build_model(), c["model"]))

@@ -19,6 +19,9 @@ carry-restore|reasoning_nb/engine.py|run.task.load_state_dict(st["task"][run.d.r
 ema-restore|reasoning_nb/engine.py|if run.ema: run.ema.load_state_dict(st["ema"])|pass|tests/test_resume.py -k maze
 ckpt-id-check|reasoning_nb/checkpoint.py|if meta.get("ckpt_id") != state.get("ckpt_id"):|if False:|tests/test_checkpoint_kill.py
 engine-resume-setting-ignored|reasoning_nb/engine.py|cfg.resume if resume is None else resume|bool(resume)|tests/test_train_puzzles.py -k resume_refuses
+steering-window-ignored|reasoning_nb/models/steering.py|if self.cfg.gru_input == "stream": return self.gru(z, h0)|if True: return self.gru(z, h0)|tests/test_steering.py -k window_gru
+steering-dynamic-static|reasoning_nb/models/steering.py|(B, T, d), r = x.shape, self.cfg.rank|(B, T, d), r = x.shape, self.cfg.rank; hs = hs.mean(1, keepdim=True).expand_as(hs)|tests/test_steering.py -k dynamic_factors
+steering-val-tda-frozen|reasoning_nb/train_steering.py|"val_h0_entropy": h0,|"val_h0_entropy": self.h0_unsteered,|tests/test_steering.py -k tda_check
 write-in-place|reasoning_nb/checkpoint.py|tmp_w, tmp_s = Path(str(p["weights"]) + tag), Path(str(p["state"]) + tag)|tmp_w, tmp_s = p["weights"], p["state"]|tests/test_checkpoint_kill.py
 no-ddp|reasoning_nb/engine.py|net = nn.parallel.DistributedDataParallel(model) if d.world_size > 1 else model|net = model|tests/test_ddp.py -k match_one
 gdn-chunked|reasoning_nb/ops/gdn.py|return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|return (o * 1.001).to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|tests/test_gdn_ops.py

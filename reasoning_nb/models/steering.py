@@ -49,11 +49,13 @@ class SteeringConfig(Config):
     d_model: int = 576                 # width of the LM's residual stream
     proj_dim: int = 256                # residual projected to this width before the GRU
     hidden: int = 256                  # GRU state size
-    window: int = 32                   # positions in the sliding window of the entropy proxy
+    window: int = 32                   # positions in the sliding window (of the entropy proxy; of the GRU with gru_input="window")
     rank: int = 16                     # rank of the steering map (A: d x rank, B: rank x d)
     proxy: Literal["cosine", "variance"] = "cosine"   # local-entropy proxy fed to the gate
     gate_threshold: float = 0.0        # gates below this are closed exactly; 0 keeps the soft gate
     gate_bias: float = 0.0             # initial gate bias (0: the gate starts half open)
+    gru_input: Literal["stream", "window"] = "stream"   # "stream": the GRU carries its state over all positions; "window": it reads the last `window` afresh at each (seed 001)
+    factors: Literal["static", "dynamic"] = "static"    # the low-rank map: learned A, B; or A and B emitted from the GRU state at each position (seed 001)
 
     def validate(self):
         for k in ("d_model", "proj_dim", "hidden", "rank"): check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
@@ -72,27 +74,44 @@ class SteeringController(nn.Module):
         self.A = nn.Linear(cfg.d_model, cfg.rank, bias=False)
         self.C = nn.Linear(cfg.hidden, cfg.rank)
         self.B = nn.Linear(cfg.rank, cfg.d_model, bias=False)
+        if cfg.factors == "dynamic":                                   # A_t, B_t from the GRU state (replacing A and B)
+            self.A, self.B = nn.Linear(cfg.hidden, cfg.rank * cfg.d_model), nn.Linear(cfg.hidden, cfg.d_model * cfg.rank)
         nn.init.zeros_(self.B.weight); nn.init.constant_(self.gate.bias, cfg.gate_bias)
+        if cfg.factors == "dynamic": nn.init.zeros_(self.B.bias)
 
 # %% ../../nbs/17_steering.ipynb #66049ab1
 @patch
-def encode(self: SteeringController, x: torch.Tensor, h0: Optional[torch.Tensor] = None):
-    "GRU states after each position: x [B, T, d] -> ([B, T, hidden], last state [1, B, hidden])"
-    xn = F.layer_norm(x, (x.shape[-1],))
-    return self.gru(self.proj(xn), h0)
+def encode(self: SteeringController, x: torch.Tensor, h0: Optional[torch.Tensor] = None, hist: Optional[torch.Tensor] = None):
+    "GRU states after each position: x [B, T, d] (after residuals hist [B, m, d]) -> ([B, T, hidden], last state [1, B, hidden])"
+    z = self.proj(F.layer_norm(x, (x.shape[-1],)))                          # (B, T, p)
+    if self.cfg.gru_input == "stream": return self.gru(z, h0)
+    W, (B, T, p) = self.cfg.window, z.shape
+    past = self.proj(F.layer_norm(hist, (x.shape[-1],)))[:, -(W - 1):] if hist is not None and hist.shape[1] else z[:, :0]
+    z = F.pad(torch.cat([past, z], 1), (0, 0, W - 1 - past.shape[1], 0))   # (B, W - 1 + T, p): zero inputs before the start
+    hs = self.gru(z.unfold(1, W, 1).permute(0, 1, 3, 2).reshape(B * T, W, p))[1][0].view(B, T, -1)   # last state of each window
+    return hs, hs[:, -1:].transpose(0, 1).contiguous()
 
 # %% ../../nbs/17_steering.ipynb #798399be
+@patch
+def steer(self: SteeringController, x: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
+    "The low-rank steering vectors [B, T, d] for residuals x [B, T, d] and GRU states hs [B, T, hidden]"
+    xn = F.layer_norm(x, (x.shape[-1],))
+    if self.cfg.factors == "static": return self.B(self.A(xn) + self.C(hs))
+    (B, T, d), r = x.shape, self.cfg.rank
+    z = torch.einsum("btrd,btd->btr", self.A(hs).view(B, T, r, d), xn) + self.C(hs)   # (B, T, r)
+    return torch.einsum("btdr,btr->btd", self.B(hs).view(B, T, d, r), z)
+
+# %% ../../nbs/17_steering.ipynb #9758350f
 @patch
 def forward(self: SteeringController, x: torch.Tensor, state: Optional[dict] = None):
     "Steer a chunk x [B, T, d]; returns (x', gates [B, T], new state)"
     state = state or {"h": None, "hist": x[:, :0]}
-    hs, h = self.encode(x, state["h"])                                       # (B, T, hidden)
+    hs, h = self.encode(x, state["h"], state["hist"])                       # (B, T, hidden)
     proxy = window_proxy(x, state["hist"], self.cfg.window, self.cfg.proxy)  # (B, T)
     g = torch.sigmoid(self.gate(torch.cat([hs, proxy[..., None]], -1)))[..., 0]
     if self.cfg.gate_threshold > 0: g = g * (g >= self.cfg.gate_threshold)
-    steer = self.B(self.A(F.layer_norm(x, (x.shape[-1],))) + self.C(hs))    # (B, T, d)
     new = {"h": h, "hist": torch.cat([state["hist"], x], 1)[:, -(self.cfg.window - 1):]}
-    return x + g[..., None] * steer, g, new
+    return x + g[..., None] * self.steer(x, hs), g, new
 
 # %% ../../nbs/17_steering.ipynb #b1918545
 class SteeringHook:
