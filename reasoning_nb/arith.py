@@ -98,26 +98,24 @@ def make_expr_problem(rng: random.Random, n_ops: int, max_value: int = 20, kinds
 # %% ../nbs/05a_arith.ipynb #775ee2ee
 @dataclass
 class ArithConfig(Config):
-    "The offline problem generator"
-    n: int = 40                        # problems
+    "The offline problem generator (how many problems, and the seed, are arguments of `arith_problems`)"
     ops: list[int] = field(default_factory=lambda: [1, 2, 3, 4])   # operation counts, cycled
     max_value: int = 20                # largest start value / addend
     kinds: list[str] = field(default_factory=lambda: list(_OPS))   # operations drawn from: add, sub, mul, div
     family: str = "story"              # "story" (4 story templates) or "expr" (3 bare-expression phrasings, easier)
-    seed: int = 0                      # the generator's seed
 
     def validate(self):
-        check(self.n >= 1, "n", f"must be >= 1, got {self.n}")
         check(len(self.ops) > 0 and all(1 <= o <= 4 for o in self.ops), "ops", f"must be counts in 1..4, got {self.ops}")
         check(len(self.kinds) > 0 and set(self.kinds) <= set(_OPS), "kinds", f"must be a subset of {_OPS}, got {self.kinds}")
         check(self.max_value >= 4, "max_value", f"must be >= 4, got {self.max_value}")
         check(self.family in ("story", "expr"), "family", f"must be 'story' or 'expr', got {self.family!r}")
 
 # %% ../nbs/05a_arith.ipynb #4c9da20c
-def arith_problems(cfg: ArithConfig) -> list[Problem]:
-    "`cfg.n` generated problems, operation counts cycling through `cfg.ops`"
-    rng, make = random.Random(cfg.seed), make_problem if cfg.family == "story" else make_expr_problem
-    return [make(rng, cfg.ops[i % len(cfg.ops)], cfg.max_value, cfg.kinds) for i in range(cfg.n)]
+def arith_problems(cfg: ArithConfig, n: int, seed: int = 0) -> list[Problem]:
+    "`n` generated problems (seeded by `seed`), operation counts cycling through `cfg.ops`"
+    check(n >= 1, "n", f"must be >= 1, got {n}")
+    rng, make = random.Random(seed), make_problem if cfg.family == "story" else make_expr_problem
+    return [make(rng, cfg.ops[i % len(cfg.ops)], cfg.max_value, cfg.kinds) for i in range(n)]
 
 # %% ../nbs/05a_arith.ipynb #735c95f9
 def gsm8k_gold(answer: str) -> float | None:
@@ -149,7 +147,7 @@ def read_gsm8k_jsonl(path) -> list[Problem]:
 # %% ../nbs/05a_arith.ipynb #c873deff
 def load_problems(dataset: str = "arith", n: int = 40, seed: int = 0, split: str = "test", **arith) -> list[Problem]:
     "`n` problems from 'arith' (`arith`: further `ArithConfig` fields), a GSM8K-format JSONL file, or a hub dataset name"
-    if dataset == "arith": return arith_problems(ArithConfig(n=n, seed=seed, **arith))
+    if dataset == "arith": return arith_problems(ArithConfig(**arith), n, seed)
     path = local_path(dataset, "dataset")
     if path is not None: probs = read_gsm8k_jsonl(path)
     else:

@@ -160,7 +160,7 @@ def summarize(self: ProbeTask, parts):
 @dataclass
 class SteeringParams(Params):
     "Every setting of the steering pipeline: notebook 22's parameters, `bench/run_steering.py`'s flags"
-    derived = ("steering.d_model", "arith.n", "arith.seed", "engine.eval_interval", "engine.ckpt_interval", "engine.optim.warmup_steps",
+    derived = ("steering.d_model", "engine.eval_interval", "engine.ckpt_interval", "engine.optim.warmup_steps",
                "engine.resume")   # per phase, from steps and warmup_fraction; the two short phases always start afresh
     teacher: str = ""                  # "": the same model with worked examples in its prompt; else a model with the same tokenizer
     dataset: str = "arith"             # "arith" (generated), a GSM8K-format JSONL file, or a hub name (openai/gsm8k)
@@ -237,7 +237,7 @@ def load_models(self: SteeringParams) -> Models:
 def problems(self: SteeringParams) -> tuple[list, list, list]:
     "(worked examples as (question, solution), training problems, held-out problems)"
     n = self.n_shots + self.n_train + self.n_eval
-    arith = {k: v for k, v in self.arith.to_dict().items() if k not in ("n", "seed")} if self.dataset == "arith" else {}
+    arith = self.arith.to_dict() if self.dataset == "arith" else {}
     probs = load_problems(self.dataset, n, self.engine.seed, **arith)
     check(len(probs) >= n, "dataset", f"has {len(probs)} problems, fewer than n_shots + n_train + n_eval ({n})")
     shots = [(p.question, p.solution) for p in probs[:self.n_shots]]

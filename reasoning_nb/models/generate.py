@@ -30,7 +30,6 @@ class SampleConfig(Config):
     top_k: int = 0                        # sampling: keep the k most likely tokens (0: all)
     top_p: float = 1.0                    # sampling: keep the smallest most-likely set whose probability reaches top_p
     stop_token: Optional[int] = None      # a row ends after emitting this id (e.g. the tokenizer's EOS); later slots repeat it
-    seed: int = 0                         # seed of the sampling generator
     use_cache: bool = True                # False: recompute the whole prefix for every token (the reference; the benchmark's baseline)
 
     def validate(self):
@@ -121,10 +120,10 @@ def full_logits(self: RecursiveLM, idx): return eval_steps(self, idx)[0][:, -1]
 
 # %% ../../nbs/15a_generate.ipynb #e009d651
 @torch.no_grad()
-def generate(model, idx, cfg: Optional[SampleConfig] = None, progress: bool = False, **overrides) -> torch.Tensor:
-    "idx: [B, T] prompt ids -> [B, T + n], n <= max_new_tokens; `model`: a HybridLM or RecursiveLM; overrides: SampleConfig fields"
+def generate(model, idx, cfg: Optional[SampleConfig] = None, progress: bool = False, seed: int = 0, **overrides) -> torch.Tensor:
+    "idx: [B, T] prompt ids -> [B, T + n], n <= max_new_tokens; `model`: a HybridLM or RecursiveLM; `seed`: the sampling generator's; overrides: SampleConfig fields"
     cfg = (cfg or SampleConfig()).replace(**overrides)
-    was_training, gen = model.training, torch.Generator(device=idx.device).manual_seed(cfg.seed)
+    was_training, gen = model.training, torch.Generator(device=idx.device).manual_seed(seed)
     model.eval()
     cache = model.new_cache() if cfg.use_cache else None
     out, done = idx, torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
