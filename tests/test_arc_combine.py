@@ -62,3 +62,22 @@ def test_committed_measurement_recomputes():
     assert [r["dsl"]["pass@2"] == 1.0 for r in tab["rows"]] == [solved[t.id] for t in tasks]
     for k in ("model", "model_ttt"):
         assert abs(tab["summary"][k]["score_pass@2"] - res["official"][k]["pass@2"]) < 1e-9
+
+
+def test_bench_script_runs_small(tmp_path):
+    "bench/arc_ttt_eval.py end to end at toy sizes: the results JSON, its table, the plot, and --combine-from agreeing with it"
+    import subprocess, sys
+    out = tmp_path / "r.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "arc_ttt_eval.py"), "--limit", "2", "--train-max-size", "5", "--steps", "2", "--ttt_steps", "1",
+           "--d_model", "16", "--n_heads", "2", "--H_cycles", "1", "--L_cycles", "1", "--n_aug", "1", "--output_dir", str(tmp_path / "o"), "--out", str(out)]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    res = json.loads(out.read_text())
+    assert res["table"]["n_tasks"] == 2 == len(res["task_ids"]) and res["n_train_tasks"] == 25 and out.with_suffix(".png").exists()
+    assert set(res["attempts"]) == {"model", "model_ttt"} and res["settings"]["ttt_steps"] == 1 and "| model + TTT |" in p.stdout
+    again = subprocess.run([sys.executable, str(ROOT / "bench" / "arc_ttt_eval.py"), "--combine-from", str(out), "--out", str(tmp_path / "c.json")],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads((tmp_path / "c.json").read_text())["table"] == res["table"]
+    bad = subprocess.run(cmd[:2] + ["--ttt_steps", "0", "--limit", "1"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode != 0 and "ttt_steps must be > 0" in bad.stderr
