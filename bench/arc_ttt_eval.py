@@ -69,6 +69,11 @@ def report(res: dict) -> str:
     out += ["", "| McNemar (exact) | pass@1: only first / only second, p | pass@2: only first / only second, p |", "|---|---|---|"]
     for name, m in t["mcnemar"].items():
         out.append(f"| {name} | " + " | ".join(f"{m[k]['only_a']} / {m[k]['only_b']}, {m[k]['p']:.3g}" for k in ("pass@1", "pass@2")) + " |")
+    if "cell_metrics" in res:
+        out += ["", "| model | cell accuracy | changed-cell accuracy | exact (augmented rows) | copy-input cell accuracy |", "|---|---|---|---|---|"]
+        for k, m in res["cell_metrics"].items():
+            out.append(f"| {NAMES[k]} | {m['cell_accuracy']:.3f} | {m['changed_accuracy']:.3f} | {m['exact_accuracy']:.3f} | {m['copy_cell_accuracy']:.3f} |")
+        out += ["", f"tasks whose attempts test-time training changed: {res['ttt_changed_tasks']} of {t['n_tasks']}; CPU-s {res['cpu_s']} (total {res['cpu_total_s']})"]
     return "\n".join(out)
 
 
@@ -141,7 +146,7 @@ def run(settings, a) -> dict:
     import torch
     torch.set_num_threads(1)
     from reasoning_nb.engine import fit
-    from reasoning_nb.models.predict import predict
+    from reasoning_nb.models.predict import predict, puzzle_metrics
     from reasoning_nb.models.ttt import TTTAdapter
     from reasoning_nb.puzzles.arc_combine import arc_attempts
     from reasoning_nb.puzzles.arc_data import arc_pass_at_k, make_arc_sets
@@ -166,6 +171,9 @@ def run(settings, a) -> dict:
         print(f"{name}: {cpu[name]:.0f} CPU-s")
     attempts = {k: arc_attempts(test_set, p["preds"], p["conf"]) for k, p in preds.items()}
     official = {k: {m: v for m, v in arc_pass_at_k(test_set, p["preds"], p["conf"]).items() if m != "tasks"} for k, p in preds.items()}
+    cells = {k: puzzle_metrics(test_set, rows, p["preds"], p["conf"], p["steps"]) for k, p in preds.items()}   # per augmented row
+    moved = sum(not all(len(a) == len(b) and all(np.array_equal(g, h) for g, h in zip(a, b)) for a, b in zip(attempts["model"][t], attempts["model_ttt"][t]))
+                for t in attempts["model"])                      # tasks whose attempts TTT changed
     tab = table(tasks, programs, attempts["model"], attempts["model_ttt"])
     for k in attempts:                                  # the combination's scoring agrees with the official vote's
         assert abs(tab["summary"][k]["score_pass@2"] - official[k]["pass@2"]) < 1e-9, (k, tab["summary"][k], official[k])
@@ -173,7 +181,7 @@ def run(settings, a) -> dict:
     return dict(max_size=a.max_size, train_max_size=a.train_max_size, limit=a.limit, n_train_tasks=len(train_tasks),
                 train_rows=len(train_set), test_rows=len(test_set), task_ids=[t.id for t in tasks], dsl_results=str(Path(a.dsl_results).relative_to(ROOT)),
                 settings=settings.flat(), steps=s["step"], cpu_s={k: round(v, 1) for k, v in cpu.items()}, cpu_total_s=round(sum(cpu.values()), 1),
-                threads=torch.get_num_threads(), copy_baseline_solved=copy, official=official, git_commit=commit, versions=versions(),
+                threads=torch.get_num_threads(), copy_baseline_solved=copy, official=official, cell_metrics=cells, ttt_changed_tasks=moved, git_commit=commit, versions=versions(),
                 python=platform.python_version(), train_curve=[{k: r[k] for k in ("step", "loss", "lm_loss", "accuracy")} for r in s["train_curve"]],
                 table=tab, attempts={k: grids_json(v) for k, v in attempts.items()})
 
