@@ -21,10 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DSL_RESULTS = ROOT / "papers" / "results" / "arc_dsl_arc1_evaluation_t3.json"
-# the run's model and budget: one thread, about 20 CPU-minutes in all (see papers/arc_dsl_ttt.md)
-CPU = dict(dataset="arc1", steps=1000, batch_size=8, lr=1e-3, warmup_steps=50, d_model=64, n_heads=4, n_layers=1, H_cycles=2,
+# the run's model and budget: one thread, about 15 CPU-minutes in all (see papers/arc_dsl_ttt.md)
+CPU = dict(dataset="arc1", steps=600, batch_size=8, lr=1e-3, warmup_steps=50, d_model=64, n_heads=4, n_layers=1, H_cycles=2,
            L_cycles=2, halt_max_steps=2, n_aug=4, eval_size=8, eval_interval=100_000, ckpt_interval=100_000, n_pictures=0,
-           ttt_steps=12, ttt_lr=1e-3, ttt_adapt="all", ttt_batch_size=8, device="cpu", dtype="float32", output_dir="outputs/arc_ttt")
+           ttt_steps=8, ttt_lr=1e-3, ttt_adapt="all", ttt_batch_size=8, device="cpu", dtype="float32", output_dir="outputs/arc_ttt")
 SYSTEMS = ("dsl", "model", "model_ttt", "combined", "combined_ttt")
 NAMES = {"dsl": "DSL search (3 CPU-s)", "model": "model, no TTT", "model_ttt": "model + TTT",
          "combined": "DSL, else model", "combined_ttt": "DSL, else model + TTT"}
