@@ -89,7 +89,7 @@ def plot(res: dict, out: Path) -> None:
         v = [t["summary"][s][f"solved_{k}"] / n * 100 for s in SYSTEMS]
         lo = [v[i] - 100 * t["summary"][s][f"ci95_{k}"][0] for i, s in enumerate(SYSTEMS)]
         hi = [100 * t["summary"][s][f"ci95_{k}"][1] - v[i] for i, s in enumerate(SYSTEMS)]
-        ax[0].bar(x + (j - 0.5) * 0.38, v, 0.38, yerr=[lo, hi], capsize=3, label=k)
+        ax[0].bar(x + (j - 0.5) * 0.38, v, 0.38, yerr=np.clip([lo, hi], 0, None), capsize=3, label=k)
     ax[0].set_xticks(x, [NAMES[s] for s in SYSTEMS], fontsize=8, rotation=12)
     ax[0].set_ylabel("tasks solved (%)"); ax[0].legend()
     ax[0].set_title(f"ARC-AGI-1 evaluation, grids <= {res['max_size']}x{res['max_size']} ({n} tasks), Wilson 95 % CIs", fontsize=9)
