@@ -97,6 +97,8 @@ arc-logic-or|reasoning_nb/puzzles/arc_dsl.py|"or": np.logical_or,|"or": np.logic
 ttt-no-copy|reasoning_nb/models/ttt.py|self.model = copy.deepcopy(self.source)|self.model = self.source|tests/test_ttt.py -k bit_identical
 ttt-rng-leak|reasoning_nb/models/ttt.py|finally: set_rng_state(rng)|finally: pass|tests/test_ttt.py -k bit_identical
 ttt-loo-leak|reasoning_nb/models/ttt.py|if exclude is not None: keep &= demos.pair_index != exclude|if exclude is not None: keep &= demos.pair_index >= 0|tests/test_ttt.py -k leave_one_out
+arc-combine-model-first|reasoning_nb/puzzles/arc_combine.py|return [fill(list(p), list(m)) for p, m in zip(program, model)], "dsl"|return [fill(list(m), list(p)) for p, m in zip(program, model)], "dsl"|tests/test_arc_combine.py -k comes_before
+arc-combine-unverified|reasoning_nb/puzzles/arc_combine.py|return [p for p in programs if all(np.array_equal(run_program(p, x), y) for x, y in task.train)]|return list(programs)|tests/test_arc_combine.py -k comes_before
 decode-conv-stale|reasoning_nb/models/gdn.py|state[name] = full[:, full.shape[1] - prev.shape[1]:]|state[name] = prev|tests/test_generate.py -k hybrid_cached
 decode-state-lost|reasoning_nb/models/gdn.py|if state is not None: state["S"] = S|pass|tests/test_generate.py -k hybrid_cached
 decode-kv-offset|reasoning_nb/models/hybrid.py|t0 = cache["k"].shape[2] if cache else 0|t0 = cache["k"].shape[2] + 1 if cache else 0|tests/test_generate.py -k hybrid_cached
