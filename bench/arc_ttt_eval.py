@@ -161,7 +161,7 @@ def run(settings, a) -> dict:
     print(train_set, test_set, sep="\n")
     task, ecfg, cpu, commit = settings.make_task(train_set, test_set), settings.engine_config(train_set), {}, git_commit(__file__)
     t0 = time.process_time()
-    s = fit(task, ecfg, resolve_output_dir(settings.output_dir), progress=True)
+    s = fit(task, ecfg, resolve_output_dir(settings.engine.output_dir), progress=True)
     cpu["train"], model = time.process_time() - t0, s["model"].eval()
     rows, c, preds = np.arange(len(test_set)), settings.train, {}
     for name, hook in (("model", None), ("model_ttt", TTTAdapter(train_set, c.ttt, seed=ecfg.seed, dtype="float32"))):
