@@ -100,6 +100,9 @@ decode-prefill-mask|reasoning_nb/models/hybrid.py|.tril(t0) if self.causal|.tril
 decode-q-positions|reasoning_nb/models/generate.py|return tuple(q[:, -y.shape[1]:] for q|return tuple(q[:, :y.shape[1]] for q|tests/test_generate.py -k recursive_cached
 hf-rope-tables|reasoning_nb/hf.py|with torch.no_grad(): module.cos.copy_(cos); module.sin.copy_(sin)|pass|tests/test_hf.py -k baseline
 gpu-check-steering|bench/gpu_check.py|    if "steering" not in skip: run_item(results, "steering", steering_overhead, a, dev)|    pass|tests/test_gpu_check.py -k every_section
+flops-attn-scores|reasoning_nb/models/puzzle.py|2 * T * 4 * D * D + 4 * T * T * D|2 * T * 4 * D * D + 2 * T * T * D|tests/test_train_puzzles.py -k flops
+flops-backward|reasoning_nb/models/puzzle.py|bwd = r.net_calls * net + head, 2 * (r.grad_calls * net + head)|bwd = r.net_calls * net + head, 2 * (r.net_calls * net + head)|tests/test_train_puzzles.py -k flops
+flops-lookahead|reasoning_nb/train_puzzles.py|lookahead=a.halting == "dqn" or a.q_continue)|lookahead=False)|tests/test_train_puzzles.py -k flops
 EOF
 )
 
