@@ -103,6 +103,7 @@ gpu-check-steering|bench/gpu_check.py|    if "steering" not in skip: run_item(re
 flops-attn-scores|reasoning_nb/models/puzzle.py|2 * T * 4 * D * D + 4 * T * T * D|2 * T * 4 * D * D + 2 * T * T * D|tests/test_train_puzzles.py -k flops
 flops-backward|reasoning_nb/models/puzzle.py|bwd = r.net_calls * net + head, 2 * (r.grad_calls * net + head)|bwd = r.net_calls * net + head, 2 * (r.net_calls * net + head)|tests/test_train_puzzles.py -k flops
 flops-lookahead|reasoning_nb/train_puzzles.py|lookahead=a.halting == "dqn" or a.q_continue)|lookahead=False)|tests/test_train_puzzles.py -k flops
+summary-detached|reasoning_nb/models/act.py|"summary": s.detach(),|"summary": s,|tests/test_compile_puzzle.py -k loss_inputs
 EOF
 )
 
