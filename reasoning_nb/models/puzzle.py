@@ -15,7 +15,7 @@ import torch.nn as nn
 from ..config import patch
 from ..config import Config, check
 from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, swiglu_hidden, trunc_normal_
-from .act import ACTConfig, QHead, RecursiveReasoner
+from .act import ACTConfig, Carry, QHead, RecursiveReasoner
 from .halting import make_q_head
 from .memory import MemoryConfig, MemoryBank
 
@@ -116,6 +116,14 @@ def forward(self: PuzzleModel, carry, batch, halting=None):
     if self.memory is not None:
         self.memory.reader_family = torch.where(carry.halted, batch["puzzle_ids"], carry.data["puzzle_ids"])
     return RecursiveReasoner.forward(self, carry, batch, halting)
+
+# %% ../../nbs/16_puzzle_model.ipynb #f9ab9bc1
+@patch
+def initial_carry(self: PuzzleModel, batch: dict) -> Carry:
+    "Every slot halted, with y, z: [B, P + T, D] at their initial values (the shape of every later carry)"
+    c = RecursiveReasoner.initial_carry(self, batch)
+    y, z = self.core.initial_state(len(c.steps), self.cfg.net.seq_len)
+    return Carry(y=y.contiguous(), z=z.contiguous(), steps=c.steps, halted=c.halted, data=c.data)
 
 # %% ../../nbs/16_puzzle_model.ipynb #5db04e94
 @patch
