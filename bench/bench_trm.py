@@ -50,6 +50,7 @@ def parse(argv=None):
     ap.add_argument("--device", default="auto")
     ap.add_argument("--dtype", default="auto", help="autocast dtype: auto (bf16 on CUDA), float32, bfloat16")
     ap.add_argument("--json", action="store_true", help="print the result as JSON only")
+    ap.add_argument("--save", default=None, help="also write STEM.json and STEM.png (CPU ms per step of every variant)")
     return ap.parse_args(argv)
 
 
@@ -164,9 +165,28 @@ def bench(a) -> dict:
     return res
 
 
+def save(r: dict, stem: str):
+    "The result as STEM.json and a bar plot of the median CPU time per step as STEM.png"
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    Path(stem + ".json").write_text(json.dumps(r, indent=1))
+    names = list(r["cpu_ms"])
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar(names, [r["cpu_ms"][n] for n in names], color=["C0" if n.startswith("ours") else "C1" for n in names])
+    for i, n in enumerate(names): ax.scatter([i] * len(r["cpu_ms_rounds"][n]), r["cpu_ms_rounds"][n], color="k", s=8, zorder=3)
+    ax.set_ylabel("CPU ms per step (median of rounds)")
+    ax.set_title(f"{r['model']} {r['arch']} d{r['d_model']} H{r['H_cycles']}L{r['L_cycles']} B{r['batch_size']} x {r['seq_len']}, "
+                 f"{r['threads']} thread", fontsize=9)
+    fig.tight_layout(); fig.savefig(stem + ".png", dpi=100); plt.close(fig)
+
+
 def main(argv=None):
     a = parse(argv)
     r = bench(a)
+    if a.save: save(r, a.save)
     if a.json: print(json.dumps(r)); return r
     print(f"{r['model']} / {r['arch']}: {r['params_M']:.3f}M params (official {r['official_params_M']}M), d={r['d_model']}, "
           f"{r['n_layers']} layers, H={r['H_cycles']} L={r['L_cycles']}, batch {r['batch_size']} x {r['seq_len']} tokens on "
