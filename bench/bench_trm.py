@@ -91,6 +91,7 @@ def load_official(path: str):
 def official(a, run, compile: bool):
     "The official model and loss head with our config, trained as its pretrain.py trains -> (step(), loss head)"
     import torch
+    from reasoning_nb.torch_utils import pick_dtype
     if a.model != "trm": raise SystemExit("--official compares the TRM model only (--model trm)")
     Model, LossHead, SignSGD = load_official(a.official)
     c = run.task.cfg
@@ -98,7 +99,7 @@ def official(a, run, compile: bool):
                num_puzzle_identifiers=c.n_puzzles, vocab_size=a.vocab_size, H_cycles=a.H_cycles, L_cycles=a.L_cycles,
                H_layers=0, L_layers=a.n_layers, hidden_size=a.d_model, expansion=c.net.expansion, num_heads=a.n_heads,
                pos_encodings="rope", halt_max_steps=a.halt_max_steps, halt_exploration_prob=c.act.halt_exploration_prob,
-               forward_dtype="float32", mlp_t=a.arch == "mlp", puzzle_emb_len=a.puzzle_emb_len, no_ACT_continue=True)
+               forward_dtype=str(pick_dtype(a.dtype, run.device)).replace("torch.", ""), mlp_t=a.arch == "mlp", puzzle_emb_len=a.puzzle_emb_len, no_ACT_continue=True)
     torch.manual_seed(0)
     head = LossHead(Model(cfg), loss_type=f"{a.loss_type}_cross_entropy").to(run.device).train()
     net = torch.compile(head) if compile else head
@@ -188,7 +189,8 @@ def main(argv=None):
     r = bench(a)
     if a.save: save(r, a.save)
     if a.json: print(json.dumps(r)); return r
-    print(f"{r['model']} / {r['arch']}: {r['params_M']:.3f}M params (official {r['official_params_M']}M), d={r['d_model']}, "
+    off = f" (official {r['official_params_M']:.6f}M)" if r["official_params_M"] else ""
+    print(f"{r['model']} / {r['arch']}: {r['params_M']:.6f}M params{off}, d={r['d_model']}, "
           f"{r['n_layers']} layers, H={r['H_cycles']} L={r['L_cycles']}, batch {r['batch_size']} x {r['seq_len']} tokens on "
           f"{r['device']} ({r['dtype']}, {r['threads']} threads), median of {r['repeats']} rounds x {r['steps']} steps")
     for n in r["step_ms"]:
