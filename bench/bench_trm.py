@@ -134,11 +134,11 @@ def bench(a) -> dict:
             info["official_params"] = count_params(head)
     dev = run.device
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-    warm = {}
+    warm, warm_cpu = {}, {}
     for name, step in variants.items():                       # warm-up (and compilation) of every variant first
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in range(a.warmup): step()
-        sync(); warm[name] = time.perf_counter() - t
+        sync(); warm[name], warm_cpu[name] = time.perf_counter() - t, time.process_time() - c   # (compile workers not counted)
     cpu, wall = {n: [] for n in variants}, {n: [] for n in variants}
     for r in range(a.repeats):
         for name in (variants if r % 2 == 0 else reversed(list(variants))):   # interleaved, order alternating
@@ -153,7 +153,7 @@ def bench(a) -> dict:
            "L_cycles": a.L_cycles, "batch_size": a.batch_size, "seq_len": L, "params_M": info["params"] / 1e6,
            "official_params_M": info.get("official_params", 0) / 1e6 or None, "device": str(dev),
            "dtype": str(pick_dtype(a.dtype, dev)).replace("torch.", ""),
-           "threads": torch.get_num_threads(), "repeats": a.repeats, "steps": a.steps, "warmup_s": warm,
+           "threads": torch.get_num_threads(), "repeats": a.repeats, "steps": a.steps, "warmup_s": warm, "warmup_cpu_s": warm_cpu,
            "step_ms": {n: 1e3 * med(v) for n, v in wall.items()}, "cpu_ms": {n: 1e3 * med(v) for n, v in cpu.items()},
            "cpu_ms_rounds": {n: [round(1e3 * x, 2) for x in v] for n, v in cpu.items()}}
     ours0 = res["step_ms"].get("ours_eager", res["step_ms"].get("ours_compiled"))
