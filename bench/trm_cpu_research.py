@@ -54,19 +54,6 @@ def model_config(name: str, train_set):
     return settings(name).model_config(vocab_size=train_set.vocab_size, seq_len=train_set.seq_len)
 
 
-def step_flops(mcfg, batch_size: int) -> float:
-    """Training FLOPs of one optimizer step, counted by hand: 2 FLOPs per multiply-add of every weight matrix per
-    position, attention scores and mixing 4*T*D per layer and position; backward twice the forward of the calls that
-    carry gradient (the others run without gradient)."""
-    from reasoning_nb.models.puzzle import PuzzleModel
-    m = PuzzleModel(mcfg)
-    net = m.core.net if hasattr(m.core, "net") else m.core.L_net
-    T, D, rec = mcfg.net.seq_len, mcfg.net.d_model, mcfg.recursion
-    per_call = 2 * sum(p.numel() for p in net.parameters()) + 4 * T * D * mcfg.net.n_layers
-    calls, grad = rec.net_calls, rec.grad_calls
-    return float(batch_size * T * per_call * (calls + 2 * grad))
-
-
 def run_one(name: str, seed: int, steps: int) -> dict:
     "Train and evaluate one configuration and seed (skipped when its row.json exists: a killed sweep resumes)"
     out = OUT / f"{name}_s{seed}"
@@ -75,12 +62,11 @@ def run_one(name: str, seed: int, steps: int) -> dict:
     torch.set_num_threads(1)
     from reasoning_nb.train_puzzles import train_puzzles
     train_set, test_set = data()
-    mcfg = model_config(name, train_set)
     t0 = time.time()
     res = train_puzzles(settings(name, seed, steps), train_set, test_set, progress=False)
     row = {"name": name, "seed": seed, "steps": steps, "wall_s": time.time() - t0, "n_params": res["n_params"],
-           "flops_per_step": step_flops(mcfg, TRAIN["batch_size"]), "final": res["final"],
-           "eval_curve": [{k: e[k] for k in ("step", "time", "exact_accuracy", "changed_accuracy", "cell_accuracy")}
+           "flops_per_step": res["flops_per_step"], "final": res["final"],   # the trainer's count (models.puzzle.step_flops)
+           "eval_curve": [{k: e[k] for k in ("step", "time", "flops", "exact_accuracy", "changed_accuracy", "cell_accuracy")}
                           for e in res["eval_curve"]]}
     (out / "row.json").write_text(json.dumps(row, indent=1))
     print(f"{name} seed {seed}: exact {res['final']['exact_accuracy']:.3f} changed {res['final']['changed_accuracy']:.3f} "

@@ -27,7 +27,7 @@ from .models.halting import make_halting
 from .models.memory import MemoryConfig, memory_step, hit_metrics
 from .models.predict import predict, puzzle_metrics, to_batch
 from .models.ttt import TTTAdapter, TTTConfig, leave_one_out
-from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params
+from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params, step_flops
 from .puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, puzzle_kind
 
 # %% auto #0
@@ -107,6 +107,8 @@ class PuzzleTask(CarriedSlots, Task):
         self.model = PuzzleModel(self.cfg)
         self.ema_exclude = tuple(self.model.puzzle_emb_parameters())
         self.halting = make_halting(self.model)                       # BCE or DQN: one interface
+        a = self.cfg.effective_act                                    # the engine logs step x this as `flops`
+        self.flops_per_step = step_flops(self.cfg, self.batch_size, lookahead=a.halting == "dqn" or a.q_continue)
         return self.model
 
     def config(self):
@@ -314,13 +316,14 @@ def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, st
     t, ecfg, out_dir = settings.make_task(train_set, test_set), settings.engine_config(train_set), resolve_output_dir(settings.engine.output_dir)
     s = fit(t, ecfg, out_dir, stop_after=stop_after, progress=progress)
     model, res_dir = s.pop("model"), out_dir / "results"
-    ev = [{k: v for k, v in r.items() if k not in ("kind", "seen", "flops")} for r in s["eval_curve"]]
+    ev = [{k: v for k, v in r.items() if k not in ("kind", "seen")} for r in s["eval_curve"]]
     results = {"name": t.name, "dataset": settings.dataset, "step": s["step"], "finished": s["finished"],
-               "final": {k: v for k, v in ev[-1].items() if k not in ("step", "time")}, "initial": ev[0] if ev[0]["step"] == 0 else None,
-               "train_curve": [{k: r[k] for k in ("step", "loss", "lm_loss", "accuracy", "steps", "puzzles_loaded")} for r in s["train_curve"]],
+               "final": {k: v for k, v in ev[-1].items() if k not in ("step", "time", "flops")}, "initial": ev[0] if ev[0]["step"] == 0 else None,
+               "train_curve": [{k: r[k] for k in ("step", "flops", "loss", "lm_loss", "accuracy", "steps", "puzzles_loaded")} for r in s["train_curve"]],
                "eval_curve": ev, "n_params": count_params(model), "train_rows": len(train_set), "test_rows": len(test_set),
                "eval_rows": len(t.ev_rows), "settings": settings.flat(), "config": {**t.config(), "puzzle": t.train_cfg.to_dict(), "engine": ecfg.to_dict()},
-               "device": s["device"], "versions": versions(), "git_commit": git_commit(), "time_s": s["time_s"], "resumed_from": s["resumed_from"]}
+               "device": s["device"], "versions": versions(), "git_commit": git_commit(), "time_s": s["time_s"], "resumed_from": s["resumed_from"],
+               "flops_per_step": t.flops_per_step, "train_flops": s["step"] * t.flops_per_step}
     if t.train_cfg.ttt.on: results["ttt"] = t.evaluate_ttt(model, ecfg)
     paths = {"results": res_dir/f"results_{t.name}.json", "curves": res_dir/f"curves_{t.name}.png", "pictures": res_dir/f"puzzles_{t.name}.png",
              "checkpoint": out_dir/f"checkpoints_{t.name}"/"last", "metrics": res_dir/f"metrics_{t.name}.jsonl"}

@@ -165,6 +165,21 @@ def test_puzzle_table_is_not_clipped(tmp_path):
     table = run.model.embed.puzzles.grad
     assert abs(net.norm().item() - 1e-4) < 1e-8 and table.norm().item() > 1e-3, (net.norm(), table.norm())
 
+@pytest.mark.parametrize("flat", [dict(mode="trm", arch="attention"), dict(mode="trm", arch="mlp", q_continue=True),
+                                  dict(mode="hrm", arch="attention"), dict(mode="transformer", deep_supervision=True, arch="mlp")],
+                         ids=["trm_att", "trm_mlp_qcont", "hrm_att", "tds_mlp"])
+def test_trainer_flops_per_step_as_torch_counts_them(tmp_path, flat):
+    """The FLOPs the trainer reports per step (`step_flops`) are the matmul FLOPs PyTorch's counter sees in one engine
+    step (forward, look-ahead, loss, backward, optimizers), attention by its math path so the counter sees it (issue 19 s2)"""
+    from torch.nn.attention import sdpa_kernel, SDPBackend
+    from torch.utils.flop_counter import FlopCounterMode
+    p = PuzzleParams.from_flat(dict(dataset="maze", maze_size=5, n_train=30, n_test=4, min_path_len=2, d_model=16, n_heads=2,
+                                    H_cycles=2, L_cycles=3, halt_max_steps=3, puzzle_emb_len=2, batch_size=4, device="cpu", **flat))
+    run = setup(p.make_task(*p.kind.build(p.data_config())), p.engine, tmp_path)
+    for _ in range(2):                                                    # the first step (fresh carry) and a carried one
+        with FlopCounterMode(display=False) as fc, sdpa_kernel(SDPBackend.MATH): train_step(run)
+        assert run.task.flops_per_step == fc.get_total_flops() > 0, (run.task.flops_per_step, fc.get_flop_counts())
+
 @pytest.mark.parametrize("flat,message", [
     (dict(seeds=0), "seeds must be >= 1, got 0"),
     (dict(arms=","), "arms must name at least one arm (comma-separated), got ','"),

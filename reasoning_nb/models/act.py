@@ -191,7 +191,7 @@ def forward(self: RecursiveReasoner, carry: Carry, batch: dict, halting=None):
     q_halt, q_continue = self.q_head.values(s)
     steps = steps + 1
     with torch.no_grad(): halted = self._policy(halting).decide(steps, q_halt, q_continue, training=self.training)
-    out = {"logits": self.head(y), "q_halt": q_halt, "q_continue": q_continue, "summary": s, "steps": steps, "halted": halted}
+    out = {"logits": self.head(y), "q_halt": q_halt, "q_continue": q_continue, "summary": s.detach(), "steps": steps, "halted": halted}
     if q_state is not None: out["q_state"] = q_state = q_state.detach()
     return Carry(y=y.detach(), z=z.detach(), steps=steps, halted=halted, data=data, q_state=q_state), out
 

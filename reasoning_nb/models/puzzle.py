@@ -14,13 +14,14 @@ import torch
 import torch.nn as nn
 from ..config import patch
 from ..config import Config, check
-from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, trunc_normal_
-from .act import ACTConfig, QHead, RecursiveReasoner
+from .recursion import MODES, RecursionConfig, RecursiveCore, ReasonerNet, ReasonerNetConfig, swiglu_hidden, trunc_normal_
+from .act import ACTConfig, Carry, QHead, RecursiveReasoner
 from .halting import make_q_head
 from .memory import MemoryConfig, MemoryBank
 
 # %% auto #0
-__all__ = ['PuzzleModelConfig', 'PuzzleEmbed', 'PuzzleHead', 'PlainCore', 'PuzzleModel', 'count_params']
+__all__ = ['PuzzleModelConfig', 'PuzzleEmbed', 'PuzzleHead', 'PlainCore', 'PuzzleModel', 'count_params', 'net_flops',
+           'step_flops']
 
 # %% ../../nbs/16_puzzle_model.ipynb #e6fdda93
 @dataclass
@@ -116,6 +117,14 @@ def forward(self: PuzzleModel, carry, batch, halting=None):
         self.memory.reader_family = torch.where(carry.halted, batch["puzzle_ids"], carry.data["puzzle_ids"])
     return RecursiveReasoner.forward(self, carry, batch, halting)
 
+# %% ../../nbs/16_puzzle_model.ipynb #f9ab9bc1
+@patch
+def initial_carry(self: PuzzleModel, batch: dict) -> Carry:
+    "Every slot halted, with y, z: [B, P + T, D] at their initial values (the shape of every later carry)"
+    c = RecursiveReasoner.initial_carry(self, batch)
+    y, z = self.core.initial_state(len(c.steps), self.cfg.net.seq_len)
+    return Carry(y=y.contiguous(), z=z.contiguous(), steps=c.steps, halted=c.halted, data=c.data)
+
 # %% ../../nbs/16_puzzle_model.ipynb #5db04e94
 @patch
 def puzzle_emb_parameters(self: PuzzleModel) -> dict:
@@ -124,3 +133,21 @@ def puzzle_emb_parameters(self: PuzzleModel) -> dict:
 
 # %% ../../nbs/16_puzzle_model.ipynb #226cbe4c
 def count_params(model: nn.Module) -> int: return sum(p.numel() for p in model.parameters())
+
+# %% ../../nbs/16_puzzle_model.ipynb #09d14e47
+def net_flops(c: ReasonerNetConfig) -> float:
+    "Matmul FLOPs of one forward call of the network `c` on one sequence of c.seq_len positions"
+    T, D = c.seq_len, c.d_model
+    mlp = 2 * T * 3 * D * swiglu_hidden(D, c.expansion)                          # gate_up (D -> 2H) and down (H -> D)
+    mix = (2 * T * 4 * D * D + 4 * T * T * D if c.arch == "attention"             # qkv + o, then QK^T and AV
+           else 2 * D * 3 * T * swiglu_hidden(T, c.expansion))                    # SwiGLU over T for each of D channels
+    return float(c.n_layers * (mlp + mix))
+
+# %% ../../nbs/16_puzzle_model.ipynb #dd7cd50b
+def step_flops(cfg: PuzzleModelConfig, batch_size: int, *, lookahead: bool = False) -> float:
+    "Training matmul FLOPs of one optimizer step: every slot of `batch_size` takes one supervision step (forward + backward)"
+    r, c = cfg.recursion, cfg.net
+    net, q = net_flops(c), 2 * c.d_model * 2                                      # a network call, the Q head
+    head = 2 * cfg.seq_len * c.d_model * cfg.vocab_size + q                       # token head on the cells, Q head
+    fwd, bwd = r.net_calls * net + head, 2 * (r.grad_calls * net + head)
+    return float(batch_size * (fwd + bwd + (r.net_calls * net + q if lookahead else 0)))
