@@ -17,6 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..config import Config, check
+from ..frozen_lm import token_embeddings
 from .recursion import RecursiveCore, trunc_normal_
 from .puzzle import PuzzleModel, PuzzleModelConfig
 
@@ -32,16 +33,16 @@ class AdapterConfig(Config):
     "The adapters' own settings; their input and output widths come from the LM and the TRM"
     bottleneck: int = 64             # width of the code between the LM and the TRM (seed 003: 1024 for a 7B LM)
     read: str = "pool"               # text to latent: "pool" (masked mean of the LM states) or "attend" (each grid position cross-attends to every LM position)
-    n_heads: int = 4                 # heads of that cross-attention
+    adapter_heads: int = 4           # heads of that cross-attention
     n_queries: int = 4               # latent to text: soft-prefix vectors per TRM state
     variational: bool = False        # the code is sampled from N(mean, exp(logvar)) while training, with a beta * KL loss
     beta: float = 0.01               # weight of the KL to N(0, 1) (variational only)
     lm_layer: int = -1               # the LM hidden states read: -1 the last layer's output, 0 the embeddings
 
     def validate(self):
-        for k in ("bottleneck", "n_heads", "n_queries"): check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
+        for k in ("bottleneck", "adapter_heads", "n_queries"): check(getattr(self, k) >= 1, k, f"must be >= 1, got {getattr(self, k)}")
         check(self.read in ADAPTER_READS, "read", f"must be one of {list(ADAPTER_READS)}, got {self.read!r}")
-        check(self.bottleneck % self.n_heads == 0, "bottleneck", f"{self.bottleneck} is not divisible by n_heads={self.n_heads}")
+        check(self.bottleneck % self.adapter_heads == 0, "bottleneck", f"{self.bottleneck} is not divisible by adapter_heads={self.adapter_heads}")
         check(self.beta >= 0, "beta", f"must be >= 0, got {self.beta}")
 
 # %% ../../nbs/16e_lm_trm.ipynb #5860ccd9
@@ -65,7 +66,7 @@ class TextToLatent(nn.Module):
         super().__init__()
         b, self.cfg = cfg.bottleneck, cfg
         self.down = nn.Linear(lm_dim, b)
-        self.attn = nn.MultiheadAttention(b, cfg.n_heads, batch_first=True) if cfg.read == "attend" else None
+        self.attn = nn.MultiheadAttention(b, cfg.adapter_heads, batch_first=True) if cfg.read == "attend" else None
         self.gauss = nn.Linear(b, 2 * b) if cfg.variational else None
         self.pos = nn.Parameter(trunc_normal_(torch.empty(n_pos, b), std=1 / math.sqrt(b)))
         self.up = nn.Linear(b, 2 * d_model)
