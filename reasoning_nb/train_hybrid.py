@@ -37,8 +37,8 @@ from .train_puzzles import PuzzleTask, PuzzleTrainConfig, set_sizes
 
 # %% auto #0
 __all__ = ['HybridParams', 'as_chat', 'pad_ids', 'read_prompts', 'HybridData', 'hybrid_data', 'HybridNet', 'hybrid_forward',
-           'HybridTask', 'lm_solver', 'trm_solver', 'hybrid_solver', 'score_plans', 'measure', 'plot_hybrid',
-           'pretrain_trm', 'run_hybrid']
+           'HybridTask', 'lm_solver', 'trm_solver', 'hybrid_solver', 'plan_metrics', 'score_plans', 'measure',
+           'plot_hybrid', 'pretrain_trm', 'run_hybrid']
 
 # %% ../nbs/19d_train_hybrid.ipynb #1d3a291b
 @dataclass
@@ -52,15 +52,15 @@ class HybridParams(Params):
     retry_noise: float = 0.2           # TRM retries (verifier on): std of the noise on z at every outer cycle
     lm_answers: bool = True            # also measure the answers the LM writes (the LM alone, and after the TRM's prefix): slow
     output_dir: str = "outputs/hybrid"  # relative paths are taken from the project root
-    maze: MazeConfig = field(default_factory=lambda: MazeConfig(maze_size=6, min_path_len=4, n_train=24, n_test=4, n_aug=3))  # the text-posed puzzles
+    maze: MazeConfig = field(default_factory=lambda: MazeConfig(maze_size=5, min_path_len=3, n_train=8, n_test=2, n_aug=1))  # the text-posed puzzles
     model: PuzzleModelConfig = field(default_factory=lambda: PuzzleModelConfig(   # the TRM (sizes from the data)
         net=ReasonerNetConfig(d_model=32, n_heads=4, n_layers=1), recursion=RecursionConfig(H_cycles=2, L_cycles=2),
         act=ACTConfig(halt_max_steps=2)))
     adapter: AdapterConfig = field(default_factory=lambda: AdapterConfig(bottleneck=32))   # the two adapters
     lm: FrozenLMConfig = field(default_factory=FrozenLMConfig)       # the frozen LM (SmolLM2 offline)
-    planner: PlannerConfig = field(default_factory=PlannerConfig)    # attempts per task with the verifier on
+    planner: PlannerConfig = field(default_factory=lambda: PlannerConfig(max_attempts=2))   # attempts per task with the verifier on
     engine: EngineConfig = field(default_factory=lambda: EngineConfig(   # the training loop (the adapters' budget: steps)
-        steps=6, batch_size=8, eval_interval=3, ckpt_interval=100, optim=OptimConfig(lr=3e-3, weight_decay=0.0, warmup_steps=2)))
+        steps=4, batch_size=4, eval_interval=2, ckpt_interval=100, optim=OptimConfig(lr=3e-3, weight_decay=0.0, warmup_steps=2)))
 
 @patch
 def validate(self: HybridParams):
@@ -226,28 +226,34 @@ def hybrid_solver(task: HybridTask, net: HybridNet, tok, i: int, by: str = "trm"
         return tok.decode(greedy(task.lm, embeds=prompt_e, max_new_tokens=max_new_tokens, eos=tok.eos_token_id)[0], skip_special_tokens=True)
     return solve
 
-# %% ../nbs/19d_train_hybrid.ipynb #072e7669
-def score_plans(ds, make_solver: Callable[[int], Callable], cfg: PlannerConfig, desc: str = "plan") -> dict:
-    "Plan every row of `ds` with solver `make_solver(i)` under `cfg`; puzzle metrics of the kept answers, pass rate, attempts"
-    size, preds, passed, tries = int(round(ds.seq_len ** 0.5)), np.zeros_like(ds.labels), [], []
-    for i in tqdm(range(len(ds)), desc=desc, unit="puzzle", leave=False):
-        r = plan(pose_maze(ds.inputs[i]), make_solver(i), lambda a: verify_maze(ds.inputs[i], a), maze_text(size), cfg)
-        if r.grid is not None: preds[i] = r.grid.ravel()
-        passed.append(r.passed); tries.append(len(r.attempts))
-    rows = np.arange(len(ds))
-    m = puzzle_metrics(ds, rows, preds, np.zeros(len(ds)), np.zeros(len(ds)))
+# %% ../nbs/19d_train_hybrid.ipynb #8705d32c
+def plan_metrics(ds, preds: np.ndarray, passed: list, tries: list) -> dict:
+    "Cell and exact accuracy of `preds` [N, T] on all rows of `ds`, the verifier's pass rate, mean attempts"
+    m = puzzle_metrics(ds, np.arange(len(ds)), preds, np.zeros(len(ds)), np.zeros(len(ds)))
     return {k: m[k] for k in ("cell_accuracy", "exact_accuracy", "n")} | {"passed": float(np.mean(passed)), "attempts": float(np.mean(tries))}
+
+def score_plans(ds, make_solver: Callable[[int], Callable], cfg: PlannerConfig, desc: str = "plan") -> dict:
+    "Plan every row of `ds` with solver `make_solver(i)` under `cfg` -> {'verifier_off': first answers' metrics, 'verifier_on': kept answers'}"
+    size = int(round(ds.seq_len ** 0.5)); fmt = maze_text(size)
+    first, kept, ok1, ok, tries = np.zeros_like(ds.labels), np.zeros_like(ds.labels), [], [], []
+    for i in tqdm(range(len(ds)), desc=desc, unit="puzzle", leave=False):
+        r = plan(pose_maze(ds.inputs[i]), make_solver(i), lambda a: verify_maze(ds.inputs[i], a), fmt, cfg)
+        a0 = parse_grid(r.attempts[0]["answer"], fmt)
+        if a0.ok: first[i] = a0.grid.ravel()
+        if r.grid is not None: kept[i] = r.grid.ravel()
+        ok1.append(r.attempts[0]["verdict"].ok); ok.append(r.passed); tries.append(len(r.attempts))
+    return {"verifier_off": plan_metrics(ds, first, ok1, [1] * len(ds)), "verifier_on": plan_metrics(ds, kept, ok, tries)}
 
 # %% ../nbs/19d_train_hybrid.ipynb #9f51491f
 def measure(task: HybridTask, net: HybridNet, trm: PuzzleModel, tok, s: HybridParams) -> dict:
     "Every method on the held-out mazes, verifier off and on; copy and majority baselines"
-    ds, one = task.test.ds, PlannerConfig(max_attempts=1)
+    ds = task.test.ds
     net.eval(); trm.eval()
     rows = np.arange(len(ds))
     base = puzzle_metrics(ds, rows, ds.inputs, np.zeros(len(ds)), np.zeros(len(ds)))
     out = {"copy": {"cell_accuracy": base["copy_cell_accuracy"], "exact_accuracy": base["copy_exact_accuracy"]},
            "majority": {"cell_accuracy": base["majority_cell_accuracy"], "exact_accuracy": 0.0}}
-    max_new = int(task.test.ans_mask.sum(1).max()) + 8
+    max_new = int(task.test.ans_mask.sum(1).max()) + 4
     chat = lambda f: (lambda p: f(as_chat(tok, p)))          # the planner poses the raw maze; the LM reads it as a chat turn
     solvers = {"trm": lambda i: trm_solver(trm, ds, i, s.retry_noise, task.device),
                "hybrid_trm": lambda i: chat(hybrid_solver(task, net, tok, i, "trm"))}
@@ -255,8 +261,7 @@ def measure(task: HybridTask, net: HybridNet, trm: PuzzleModel, tok, s: HybridPa
         solvers |= {"llm": lambda i: chat(lm_solver(task.lm, tok, max_new)),
                     "hybrid_lm": lambda i: chat(hybrid_solver(task, net, tok, i, "lm", max_new))}
     for name, make in solvers.items():
-        out[name] = {"verifier_off": score_plans(ds, make, one, f"{name}, verifier off"),
-                     "verifier_on": score_plans(ds, make, s.planner, f"{name}, verifier on")}
+        out[name] = score_plans(ds, make, s.planner, name)
     return out
 
 # %% ../nbs/19d_train_hybrid.ipynb #97d11d59
