@@ -100,6 +100,16 @@ decode-prefill-mask|reasoning_nb/models/hybrid.py|.tril(t0) if self.causal|.tril
 decode-q-positions|reasoning_nb/models/generate.py|return tuple(q[:, -y.shape[1]:] for q|return tuple(q[:, :y.shape[1]] for q|tests/test_generate.py -k recursive_cached
 hf-rope-tables|reasoning_nb/hf.py|with torch.no_grad(): module.cos.copy_(cos); module.sin.copy_(sin)|pass|tests/test_hf.py -k baseline
 gpu-check-steering|bench/gpu_check.py|    if "steering" not in skip: run_item(results, "steering", steering_overhead, a, dev)|    pass|tests/test_gpu_check.py -k every_section
+grid-verify-sudoku|reasoning_nb/puzzles/grid_text.py|return verdict_of(sudoku_solution_error(np.asarray(question).ravel(), answer.grid.ravel()), "Sudoku")|return Verdict(True)|tests/test_hybrid.py -k wrong_sudoku
+grid-verify-maze|reasoning_nb/puzzles/grid_text.py|return verdict_of(maze_solution_error(np.asarray(question).ravel(), answer.grid.ravel()), "path")|return Verdict(True)|tests/test_hybrid.py -k broken_maze
+grid-verify-arc|reasoning_nb/puzzles/grid_text.py|if e["shape"] is not None and g.shape != tuple(e["shape"]):|if False:|tests/test_hybrid.py -k demonstrations
+grid-parse-rows|reasoning_nb/puzzles/grid_text.py|if fmt.rows is not None and len(block) != fmt.rows:|if False:|tests/test_hybrid.py -k malformed
+planner-feedback|reasoning_nb/puzzles/grid_text.py|ask = feedback_prompt(prompt, feedback) if cfg.use_feedback else prompt|ask = prompt|tests/test_hybrid.py -k feedback
+planner-stop|reasoning_nb/puzzles/grid_text.py|if v.ok: res.passed = True; break|if v.ok: res.passed = True|tests/test_hybrid.py -k first_pass
+adapter-zero-init|reasoning_nb/models/lm_trm.py|nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)|pass|tests/test_hybrid.py -k starts_as_the_trm
+trm-unrolled-grad|reasoning_nb/models/lm_trm.py|for _ in range(model.cfg.recursion.H_cycles): y, z = model.core._outer_cycle(x, y, z)|y, z = model.core(x, y, z)|tests/test_hybrid.py -k starts_as_the_trm
+hybrid-trm-frozen|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm, adapters|tests/test_hybrid.py -k frozen_trm
+hybrid-prefix|reasoning_nb/train_hybrid.py|prompt = torch.cat([net.adapters.to_text([y, z]), E|prompt = torch.cat([net.adapters.to_text([y, z]).detach(), E|tests/test_hybrid.py -k frozen_trm
 EOF
 )
 
