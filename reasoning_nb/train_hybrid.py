@@ -47,6 +47,7 @@ class HybridParams(Params):
     derived = ("model.net.seq_len", "model.seq_len", "model.vocab_size", "model.n_puzzles", "model.memory", "model.act.dqn")
     pretrain_steps: int = 40           # TRM pretraining on the grids (optimizer steps; the engine's other settings)
     pretrain_lr: float = 2e-3          # its peak learning rate (the adapters' is lr)
+    pretrain_batch_size: int = 16      # its batch (the adapters' is batch_size: each of their rows costs an LM forward and backward)
     train_trm: bool = False            # also fine-tune the TRM with the adapters (False: only the adapters learn)
     text_weight: float = 1.0           # weight of the latent-to-text loss (the LM writes the answer after the TRM's prefix)
     retry_noise: float = 0.2           # TRM retries (verifier on): std of the noise on z at every outer cycle
@@ -65,6 +66,7 @@ class HybridParams(Params):
 @patch
 def validate(self: HybridParams):
     check(self.pretrain_steps >= 0, "pretrain_steps", f"must be >= 0, got {self.pretrain_steps}")
+    check(self.pretrain_batch_size >= 1, "pretrain_batch_size", f"must be >= 1, got {self.pretrain_batch_size}")
     check(self.pretrain_lr > 0, "pretrain_lr", f"must be > 0, got {self.pretrain_lr}")
     for k in ("text_weight", "retry_noise"): check(getattr(self, k) >= 0, k, f"must be >= 0, got {getattr(self, k)}")
     check(self.model.mode == "trm", "mode", f"the hybrid drives a TRM, got {self.model.mode!r}")
@@ -283,7 +285,8 @@ def pretrain_trm(s: HybridParams, tr, te, out_dir: Path, progress: bool = True) 
     cfg = s.model.replace(**set_sizes(tr, te), memory=None)
     if s.pretrain_steps == 0: torch.manual_seed(s.engine.seed); return PuzzleModel(cfg), {}
     t = PuzzleTask(cfg, tr, te, kind=MAZE, train_cfg=PuzzleTrainConfig(eval_size=None, n_pictures=0))
-    e = s.engine.replace(steps=s.pretrain_steps, eval_interval=s.pretrain_steps, optim=s.engine.optim.replace(lr=s.pretrain_lr))
+    e = s.engine.replace(steps=s.pretrain_steps, batch_size=s.pretrain_batch_size, eval_interval=s.pretrain_steps,
+                         optim=s.engine.optim.replace(lr=s.pretrain_lr))
     r = fit(t, e, out_dir / "pretrain", progress=progress)
     return r["model"], {k: v for k, v in r["eval_curve"][-1].items() if k in ("cell_accuracy", "exact_accuracy", "step")}
 
