@@ -268,15 +268,16 @@ def measure(task: HybridTask, net: HybridNet, trm: PuzzleModel, tok, s: HybridPa
 
 # %% ../nbs/19d_train_hybrid.ipynb #97d11d59
 def plot_hybrid(res: dict, path) -> Path:
-    "Exact accuracy of each method, verifier off and on, beside the baselines -> PNG"
+    "Exact and cell accuracy of each method, verifier off and on, beside the copy and majority baselines -> PNG"
     import matplotlib.pyplot as plt
     names = [k for k in res if isinstance(res[k], dict) and "verifier_off" in res[k]]
-    fig, ax = plt.subplots(figsize=(7, 3.5)); x = np.arange(len(names))
-    for j, v in enumerate(("verifier_off", "verifier_on")):
-        ax.bar(x + (j - 0.5) * 0.38, [res[k][v]["exact_accuracy"] for k in names], 0.38, label=v.replace("_", " "))
-    ax.axhline(res["copy"]["exact_accuracy"], color="k", ls=":", label="copy (exact)")
-    ax.set_xticks(x, names); ax.set_ylabel("exact accuracy (held-out mazes)"); ax.set_ylim(0, 1.02); ax.legend(); ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout(); Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=100); plt.close(fig)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8)); x = np.arange(len(names))
+    for ax, metric in zip(axes, ("exact_accuracy", "cell_accuracy")):
+        for j, v in enumerate(("verifier_off", "verifier_on")):
+            ax.bar(x + (j - 0.5) * 0.38, [res[k][v][metric] for k in names], 0.38, label=v.replace("_", " "))
+        for base, ls in (("copy", ":"), ("majority", "--")): ax.axhline(res[base][metric], color="k", ls=ls, label=base)
+        ax.set_xticks(x, names); ax.set_ylabel(metric.replace("_", " ") + " (held-out)"); ax.set_ylim(0, 1.02); ax.grid(alpha=0.3, axis="y")
+    axes[0].legend(fontsize=8); fig.tight_layout(); Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=100); plt.close(fig)
     return Path(path)
 
 # %% ../nbs/19d_train_hybrid.ipynb #77e65119
