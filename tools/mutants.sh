@@ -111,6 +111,16 @@ flops-backward|reasoning_nb/models/puzzle.py|bwd = r.net_calls * net + head, 2 *
 flops-lookahead|reasoning_nb/train_puzzles.py|lookahead=a.halting == "dqn" or a.q_continue)|lookahead=False)|tests/test_train_puzzles.py -k flops
 summary-detached|reasoning_nb/models/act.py|"summary": s.detach(),|"summary": s,|tests/test_compile_puzzle.py -k loss_inputs
 puzzle-full-carry|reasoning_nb/models/puzzle.py|return Carry(y=y.contiguous(), z=z.contiguous(), steps=c.steps, halted=c.halted, data=c.data)|return c|tests/test_compile_puzzle.py -k compiles_once
+grid-verify-sudoku|reasoning_nb/puzzles/grid_text.py|return verdict_of(sudoku_solution_error(np.asarray(question).ravel(), answer.grid.ravel()), "Sudoku")|return Verdict(True)|tests/test_hybrid.py -k wrong_sudoku
+grid-verify-maze|reasoning_nb/puzzles/grid_text.py|return verdict_of(maze_solution_error(np.asarray(question).ravel(), answer.grid.ravel()), "path")|return Verdict(True)|tests/test_hybrid.py -k broken_maze
+grid-verify-arc|reasoning_nb/puzzles/grid_text.py|if e["shape"] is not None and g.shape != tuple(e["shape"]):|if False:|tests/test_hybrid.py -k demonstrations
+grid-parse-rows|reasoning_nb/puzzles/grid_text.py|if fmt.rows is not None and len(block) != fmt.rows:|if False:|tests/test_hybrid.py -k malformed
+planner-feedback|reasoning_nb/puzzles/grid_text.py|ask = feedback_prompt(prompt, feedback) if cfg.use_feedback else prompt|ask = prompt|tests/test_hybrid.py -k feedback
+planner-stop|reasoning_nb/puzzles/grid_text.py|if v.ok: res.passed = True; break|if v.ok: res.passed = True|tests/test_hybrid.py -k first_pass
+adapter-zero-init|reasoning_nb/models/lm_trm.py|nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)|pass|tests/test_hybrid.py -k starts_as_the_trm
+trm-unrolled-grad|reasoning_nb/models/lm_trm.py|for _ in range(model.cfg.recursion.H_cycles): y, z = model.core._outer_cycle(x, y, z)|y, z = model.core(x, y, z)|tests/test_hybrid.py -k starts_as_the_trm
+hybrid-trm-frozen|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm, adapters|tests/test_hybrid.py -k frozen_trm
+hybrid-prefix|reasoning_nb/train_hybrid.py|prompt = torch.cat([net.adapters.to_text([y, z]), E|prompt = torch.cat([net.adapters.to_text([y, z]).detach(), E|tests/test_hybrid.py -k frozen_trm
 EOF
 )
 
