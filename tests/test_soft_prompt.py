@@ -11,7 +11,7 @@ from reasoning_nb.frozen_lm import greedy, load_lm, tiny_lm, token_embeddings
 from reasoning_nb.pairs import QAPair, load_pairs
 from reasoning_nb.phase1a import Phase1aParams
 from reasoning_nb.models.soft_prompt import (SoftPromptConfig, converged, curve_health, encode_pair, generator_loss,
-                                              init_contents, make_rows, mode_vectors, optimise, per_problem_loop)
+                                              init_contents, make_rows, mode_vectors, optimise, per_problem_loop, sp_prompt)
 
 NB = ROOT / "nbs" / "23_phase1a.ipynb"
 SQUAD = SHARED_DATA / "squad2_dev" / "cs224n_dev-v2.0.json"
@@ -77,13 +77,14 @@ def test_adamw_takes_the_pipeline_settings(tiny):
     assert (st.opt.defaults["lr"], st.opt.defaults["betas"], st.opt.defaults["weight_decay"]) == (0.05, (0.8, 0.7), 0.2)
 
 
-def test_greedy_decode_of_an_optimised_c_reproduces_its_target(tiny):
+@pytest.mark.parametrize("order", ["mode_first", "c_first"])
+def test_greedy_decode_of_an_optimised_c_reproduces_its_target(tiny, order):
     lm, tok, modes, _ = tiny
     target = enc(tok, "Paris")
     st = optimise(lm, init_contents(["g"], 8, 32, 0.3, 0), modes, make_rows([[(1, target)]]), [0],
-                  SoftPromptConfig(K=8, stop_loss=0.1), ADAM, 300, progress=False)
+                  SoftPromptConfig(K=8, stop_loss=0.1, order=order), ADAM, 600, progress=False)
     assert st.curves[0][-1] < 0.1
-    prompt = torch.cat([st.c[0].detach(), modes[1:]], 0)[None]
+    prompt = sp_prompt(st.c[0].detach(), modes[1], order)[None]
     assert tok.decode(greedy(lm, embeds=prompt, max_new_tokens=len(target))[0]) == "Paris"
 
 
