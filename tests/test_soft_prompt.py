@@ -205,3 +205,46 @@ def test_phase1a_summaries_mirrored_to_the_tracker(tmp_path):
     ea = EventAccumulator(str(d / "tensorboard" / "phase1a")); ea.Reload()
     assert [(e.step, e.value) for e in ea.Scalars("joint/convergence")] == [(4, 0.75), (8, 0.25)]
     assert [(e.step, e.value) for e in ea.Scalars("joint/targets.q.exact")] == [(8, 0.5)] and ea.Scalars("single/convergence")[0].value == 1.0
+
+
+@pytest.mark.parametrize("order", ["mode_first", "c_first"])
+def test_prompt_order_is_the_layout_the_loss_and_baselines_read(tiny, order):
+    "mode_first scores the target after [mode, c] (seed 004), c_first after [c, mode]; the two differ"
+    from reasoning_nb.models.soft_prompt import baselines, sp_init, sp_losses
+    lm, tok, modes, _ = tiny
+    c, tgt = init_contents(["o"], 3, 32, 0.3, 0)[0], enc(tok, "abc")
+    st = sp_init([c], modes, make_rows([[(1, tgt)]]), [0], SoftPromptConfig(K=3, order=order), ADAM)
+    with torch.no_grad(): _, loss, _ = sp_losses(lm, st)
+    layout = torch.cat([modes[1:], c] if order == "mode_first" else [c, modes[1:]])[None]
+    other = torch.cat([c, modes[1:]] if order == "mode_first" else [modes[1:], c])[None]
+    ids = torch.tensor([tgt])
+    torch.testing.assert_close(loss, generator_loss(lm, ids, layout), atol=1e-5, rtol=0)
+    assert abs(loss.item() - generator_loss(lm, ids, other).item()) > 1e-3
+    bl = baselines(lm, c, modes[1], tgt, enc(tok, "q"), "k", 0, order)
+    none = torch.cat([modes[1:], c[:0]])[None]                    # "none" is the mode vector alone in either order
+    assert abs(bl["none"] - generator_loss(lm, ids, none).item()) < 1e-5
+
+
+def test_progressive_schedule_scores_a_growing_prefix_and_retires_only_on_the_whole_target(tiny):
+    from reasoning_nb.models.soft_prompt import sp_init, sp_losses, token_scores, sp_prompt
+    lm, tok, modes, _ = tiny
+    tgt, c0 = enc(tok, "abcdef"), init_contents(["p"], 4, 32, 0.3, 0)
+    rows, prog = make_rows([[(1, tgt)]]), SoftPromptConfig(K=4, schedule="progressive", grow_by=2, stop_loss=0.0)
+    st = sp_init(c0, modes, rows, [0], prog, ADAM)
+    with torch.no_grad(): _, loss, hit = sp_losses(lm, st)
+    ce, h = token_scores(lm, torch.tensor([tgt]), sp_prompt(c0[0], modes[1])[None])
+    torch.testing.assert_close(loss, ce[:, :2].mean(1), atol=1e-5, rtol=0)         # only the first grow_by tokens
+    assert hit.item() == bool(h[0, :2].all())
+    # from a random start the prefix is wrong: the prefix must not grow after one step
+    assert not hit.item()
+    st1 = optimise(lm, c0, modes, rows, [0], prog, ADAM, 1, progress=False)
+    assert st1.visible.tolist() == [2]
+    # a stop loss every prefix is below: all-at-once retires at once, progressive only once it scores all 6 tokens
+    big = prog.replace(stop_loss=1e9)
+    st_all = optimise(lm, c0, modes, rows, [0], big.replace(schedule="all"), ADAM, 50, progress=False)
+    st_prog = optimise(lm, c0, modes, rows, [0], big, ADAM, 400, progress=False)
+    assert st_all.updates == [0]
+    assert st_prog.visible.tolist() == [6] and st_prog.updates[0] >= 2, (st_prog.visible, st_prog.updates)
+    with torch.no_grad():
+        full = generator_loss(lm, torch.tensor([tgt]), sp_prompt(st_prog.c[0].detach(), modes[1])[None])
+    assert abs(st_prog.curves[0][-1] - full.item()) < 1e-5                            # the last point is the whole target

@@ -57,6 +57,7 @@ class SoftPromptConfig(Config):
     order: str = "mode_first"          # prompt layout: "mode_first" [mode, c] (seed 004) or "c_first" [c, mode]
     schedule: str = "all"              # "all": score every target token from step 0; "progressive": a growing prefix
     grow_by: int = 1                   # progressive: tokens added to a row's prefix once the prefix is argmax-correct
+    stop_exact: bool = False           # also retire a row once teacher forcing reproduces its whole target (argmax everywhere)
 
     def validate(self):
         check(self.K >= 1, "K", f"must be >= 1, got {self.K}")
@@ -154,11 +155,12 @@ def sp_losses(model, st: SPState, full: bool = False) -> tuple[torch.Tensor, tor
 
 # %% ../../nbs/17a_soft_prompt.ipynb #f000273a
 def sp_retire(st: SPState, idx: torch.Tensor, loss: torch.Tensor, stop_loss: float, stop_pair: bool, last: bool,
-              ready: Optional[torch.Tensor] = None) -> torch.Tensor:
-    "Record row losses; retire problems whose targets are all below `stop_loss` (all, when `last`). Returns kept rows' mask"
+              ready: Optional[torch.Tensor] = None, exact: Optional[torch.Tensor] = None) -> torch.Tensor:
+    "Record row losses; retire problems whose targets are all below `stop_loss` or `exact` (all, when `last`). Returns kept rows' mask"
     for r, v in zip(idx.tolist(), loss.detach().tolist()): st.curves[r].append(v)
     owner, lv = st.rows.owner[idx], loss.detach()
     if ready is not None: lv = torch.where(ready, lv, torch.full_like(lv, math.inf))      # a prefix cannot retire a row
+    if exact is not None: lv = torch.where(exact, torch.full_like(lv, -math.inf), lv)      # reproduced: retires
     worst = torch.zeros(len(st.c), device=loss.device).scatter_reduce_(0, owner, lv, "amax", include_self=False)
     done = st.active & (worst < stop_loss)
     if stop_pair: done |= st.active & torch.isin(st.group, st.group[done])
@@ -192,7 +194,7 @@ def optimise(model, starts, modes, rows: Rows, group, cfg: SoftPromptConfig, opt
         for t in bar:
             idx, loss, hit = sp_losses(model, st, full=t == steps)
             ready = st.visible[idx] == st.rows.mask[idx].sum(1)
-            keep = sp_retire(st, idx, loss, cfg.stop_loss, cfg.stop_pair, t == steps, ready)
+            keep = sp_retire(st, idx, loss, cfg.stop_loss, cfg.stop_pair, t == steps, ready, hit & ready if cfg.stop_exact else None)
             if cfg.schedule == "progressive": sp_grow(st, idx, hit, cfg.grow_by)
             bar.set_postfix(active=int(st.active.sum()), loss=f"{loss.detach().mean():.3f}")
             sp_update(st, idx, loss, keep)
@@ -299,7 +301,8 @@ def pair_record(model, tokenizer, pair: QAPair, tokens: dict, stage: str, st: SP
         mine = [(r, i, rows) for n, r, i, rows in problems if n == name]
         totals = [sum(st.curves[j][-1] for j in rows) for _, _, rows in mine]
         r, i, rows = mine[min(range(len(mine)), key=totals.__getitem__)]
-        rec["restarts"][name] = {"finals": totals, "best": r, "updates": st.updates[i]}
+        rec["restarts"][name] = {"finals": totals, "best": r, "updates": st.updates[i],
+                               "worst": [max(st.curves[j][-1] for j in rs) for *_, rs in mine]}
         for j in rows[:2] if name == "qa" else rows[:1]:
             m = int(st.rows.mode[j]); tname = "qa"[m]
             rec["targets"][tname] = target_record(model, tokenizer, st.c[i].detach(), modes, m, tokens[tname],
