@@ -4,7 +4,7 @@ A benchmark script (CPU, one thread), four studies, each writing `<out>/<study>.
 
 - `capacity`: the longest prefix of a text (SQuAD contexts, generated word problems, random tokens) that greedy
   decoding reproduces exactly from `[mode, c]` with K = 1, 2, 4, 8 trained vectors, lengths searched coarsely
-  (8, 16, 32, 64, 128; a length is tried only when the shorter one was exact); teacher-forced and greedy accuracy
+  (8, 16, 32, 64; a length is tried only when the shorter one was exact); teacher-forced and greedy accuracy
   of every run side by side.
 - `schedule`: all-at-once against the progressive schedule (`SoftPromptConfig.schedule`), same steps, same starts,
   on targets longer than the K in question can hold all at once.
@@ -33,14 +33,14 @@ def parse(argv=None):
     ap.add_argument("--model", default="smollm2", help="'smollm2' (offline GGUF) or 'tiny' (random Qwen3, smoke test)")
     ap.add_argument("--out", default="outputs/phase1a_capacity", help="folder for the JSON and the plots")
     ap.add_argument("--K", type=int, nargs="+", default=[1, 2, 4, 8])
-    ap.add_argument("--lengths", type=int, nargs="+", default=[8, 16, 32, 64, 128])
+    ap.add_argument("--lengths", type=int, nargs="+", default=[8, 16, 32, 64])
     ap.add_argument("--texts", type=int, default=1, help="texts per kind (capacity)")
-    ap.add_argument("--steps", type=int, default=150, help="AdamW steps at most per run (capacity, schedule)")
+    ap.add_argument("--steps", type=int, default=100, help="AdamW steps at most per run (capacity, schedule)")
     ap.add_argument("--schedule_K", type=int, nargs="+", default=[2], help="K values of the schedule study")
     ap.add_argument("--schedule_L", type=int, default=32, help="target length of the schedule study")
     ap.add_argument("--pairs", type=int, default=4, help="SQuAD pairs (joint, order)")
     ap.add_argument("--restarts", type=int, default=3, help="restarts per pair (joint, order)")
-    ap.add_argument("--joint_K", type=int, nargs="+", default=[2, 4])
+    ap.add_argument("--joint_K", type=int, nargs="+", default=[4])
     ap.add_argument("--joint_steps", type=int, default=80)
     ap.add_argument("--order_K", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
@@ -123,6 +123,7 @@ def capacity(a, lm, tok, modes) -> dict:
         for (k, t, K), r in zip(todo, res):
             runs.append({"kind": k, "text": t, **{x: v for x, v in r.items() if x != "i"}})
             if not r["exact"]: alive.discard((k, t, K))
+        a.save("capacity", {"runs": runs, "done_lengths": [x for x in a.lengths if x <= L]})      # partial results survive a kill
     cap = {f"{k}:{t}:K{K}": max([r["L"] for r in runs if (r["kind"], r["text"], r["K"]) == (k, t, K) and r["exact"]], default=0)
            for k, t, K in series}
     return {"runs": runs, "capacity": cap, "texts": {k: [tok.decode(x[:max(a.lengths)]) for x in v] for k, v in src.items()}}
@@ -197,6 +198,7 @@ def main(argv=None):
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     lm, tok, modes = setup(a)
     done = {}
+    a.save = lambda name, part: (out / f"{name}.partial.json").write_text(json.dumps(part))
     for name in a.studies:
         t0, w0 = time.process_time(), time.time()
         res = {"capacity": lambda: capacity(a, lm, tok, modes), "schedule": lambda: schedule(a, lm, tok, modes),
@@ -204,8 +206,9 @@ def main(argv=None):
                "order": lambda: {o: done["joint"][str(a.order_K)] if o == "mode_first" and str(a.order_K) in done.get("joint", {})
                                 else joint(a, lm, tok, modes, [a.order_K], o)[str(a.order_K)] for o in ("mode_first", "c_first")}}[name]()
         done[name] = res
-        res = {"args": vars(a), "cpu_s": time.process_time() - t0, "wall_s": time.time() - w0, "result": res}
+        res = {"args": {k: v for k, v in vars(a).items() if k != "save"}, "cpu_s": time.process_time() - t0, "wall_s": time.time() - w0, "result": res}
         (out / f"{name}.json").write_text(json.dumps(res))
+        (out / f"{name}.partial.json").unlink(missing_ok=True)
         plot(name, res["result"], out)
         print(f"{name}: {res['cpu_s']:.0f} CPU-s -> {out / name}.json", flush=True)
 

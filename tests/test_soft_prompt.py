@@ -155,7 +155,7 @@ def _run(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
 def test_pipeline_resumes_and_refuses_bad_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("REASONING_NB_CACHE", str(tmp_path / "cache"))
-    out, small = tmp_path / "o", dict(K_values=[4], K_main=4, steps=10, stage1=False, restarts=1)
+    out, small = tmp_path / "o", dict(model="tiny", pairs="arithmetic", K_values=[4], K_main=4, steps=10, stage1=False, restarts=1)
     _run(tmp_path, n_pairs=2, output_dir=str(out), **small)
     _run(tmp_path, n_pairs=3, output_dir=str(out), **small)
     lines = [json.loads(l) for l in (out / "records.jsonl").read_text().splitlines()]
@@ -163,7 +163,7 @@ def test_pipeline_resumes_and_refuses_bad_parameters(tmp_path, monkeypatch):
     res = json.loads((out / "results.json").read_text())
     assert res["n_pairs"] == 3 and len(res["records"]["joint_K4"]) == 3 and res["verdict"] in ("pass", "partial", "fail")
     with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['K'\]"): _run(tmp_path, K=3)
-    with pytest.raises(pm.PapermillExecutionError, match="K_main must be >= 1, got 0"): _run(tmp_path, K_main=0, output_dir=str(out))
+    with pytest.raises(pm.PapermillExecutionError, match="K_main must be >= 1, got 0"): _run(tmp_path, model="tiny", K_main=0, output_dir=str(out))
 
 
 def test_run_phase1a_bad_files(tmp_path, monkeypatch):
@@ -185,7 +185,7 @@ def test_bench_runs_the_same_pipeline(tmp_path):
     "bench/run_phase1a.py: the notebook's settings as flags, the same run_phase1a; bad input is one line and exit status 2"
     import os
     env = dict(os.environ, REASONING_NB_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1")
-    r = _bench("--n_pairs", 1, "--K_values", "[4]", "--K_main", 4, "--steps", 3, "--restarts", 1, "--stage1", "false",
+    r = _bench("--model", "tiny", "--pairs", "arithmetic", "--n_pairs", 1, "--K_values", "[4]", "--K_main", 4, "--steps", 3, "--restarts", 1, "--stage1", "false",
                "--lm-dtype", "bfloat16", "--output_dir", tmp_path / "o", env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     head = json.loads(r.stdout.strip().splitlines()[-1])
