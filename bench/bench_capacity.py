@@ -29,7 +29,8 @@ SQUAD = Path("/work/shared/data/squad2_dev/cs224n_dev-v2.0.json")
 
 def parse(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("studies", nargs="+", choices=["capacity", "schedule", "joint", "order"])
+    ap.add_argument("studies", nargs="+", choices=["capacity", "schedule", "joint", "order", "report"],
+                    help="studies to run; 'report' prints the markdown tables of the JSON files already in --out")
     ap.add_argument("--model", default="smollm2", help="'smollm2' (offline GGUF) or 'tiny' (random Qwen3, smoke test)")
     ap.add_argument("--out", default="outputs/phase1a_capacity", help="folder for the JSON and the plots")
     ap.add_argument("--K", type=int, nargs="+", default=[1, 2, 4, 8])
@@ -193,9 +194,37 @@ def plot(name: str, res: dict, out: Path):
     fig.savefig(out / f"{name}.png", dpi=110); plt.close(fig)
 
 
+def report(out: Path) -> str:
+    "Markdown tables of the studies' JSON files under `out` (partial capacity results too)"
+    load = lambda n: json.loads((out / f"{n}.json").read_text()) if (out / f"{n}.json").exists() else None
+    lines, row = [], lambda r: f"{r['final']:.3f} | {r['tf_acc']:.2f} | {r['greedy_acc']:.2f} | {r['greedy_prefix']} | {'yes' if r['exact'] else 'no'} | {r['steps']}"
+    cap = load("capacity") or ({"result": json.loads((out / "capacity.partial.json").read_text())} if (out / "capacity.partial.json").exists() else None)
+    if cap:
+        lines += ["| text | K | L (tokens) | final CE | teacher-forced acc | greedy acc | greedy-correct prefix | greedy exact | steps |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['kind']} #{r['text']} | {r['K']} | {r['L']} | {row(r)} |" for r in sorted(cap["result"]["runs"], key=lambda r: (r["kind"], r["text"], r["K"], r["L"]))]
+        if "capacity" in cap["result"]: lines += ["", "capacity (longest greedy-exact length tried): " + json.dumps(cap["result"]["capacity"]), f"CPU-s: {cap.get('cpu_s', float('nan')):.0f}"]
+    sch = load("schedule")
+    if sch:
+        lines += ["", "| text | K | L | schedule | final CE | teacher-forced acc | greedy acc | greedy-correct prefix | greedy exact | steps |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for s_ in ("all", "progressive"):
+            lines += [f"| {r['kind']} | {r['K']} | {r['L']} | {s_} | {row(r)} |" for r in sch["result"][s_]]
+        lines += [f"CPU-s: {sch['cpu_s']:.0f}"]
+    for name in ("joint", "order"):
+        j = load(name)
+        if not j: continue
+        lines += ["", f"| {name}: setting | pairs | converged (rule) | greedy exact Q and A | Q exact | A exact | restarts needed per pair | restarts reaching the stop |", "|---|---|---|---|---|---|---|---|"]
+        for k, v in j["result"].items():
+            s_ = v["summary"]
+            lines += [f"| {name} {k} | {s_['n']} | {s_['convergence']:.2f} | {s_['exact_all']:.2f} | {s_['targets']['q']['exact']:.2f} | {s_['targets']['a']['exact']:.2f} | "
+                      f"{[r['restarts_needed'] for r in v['records']]} | {v['restarts_reached']} |"]
+        lines += [f"CPU-s: {j['cpu_s']:.0f}"]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     a = parse(argv)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    if a.studies == ["report"]: print(report(out)); return
     lm, tok, modes = setup(a)
     done = {}
     a.save = lambda name, part: (out / f"{name}.partial.json").write_text(json.dumps(part))
