@@ -39,6 +39,7 @@ def parse(argv=None):
     ap.add_argument("--steps", type=int, default=100, help="AdamW steps at most per run (capacity, schedule)")
     ap.add_argument("--schedule_K", type=int, nargs="+", default=[2], help="K values of the schedule study")
     ap.add_argument("--schedule_L", type=int, default=32, help="target length of the schedule study")
+    ap.add_argument("--grow_by", type=int, nargs="+", default=[1], help="progressive schedule: tokens added per growth (one run each)")
     ap.add_argument("--pairs", type=int, default=4, help="SQuAD pairs (joint, order)")
     ap.add_argument("--restarts", type=int, default=3, help="restarts per pair (joint, order)")
     ap.add_argument("--joint_K", type=int, nargs="+", default=[4])
@@ -106,7 +107,7 @@ def run_targets(lm, modes, targets: list[list[int]], Ks: list[int], cfg, steps: 
             prefix = next((p for p, m in enumerate(match) if not m), len(tgt))
             out.append({"i": i, "K": K, "L": len(tgt), "final": ce.mean().item(), "tf_acc": hit.float().mean().item(),
                         "greedy_acc": sum(match) / len(tgt), "greedy_prefix": prefix, "exact": dec == tgt,
-                        "steps": st.updates[j], "curve": st.curves[j]})
+                        "steps": st.updates[j], "scored_at_end": int(st.visible[j]), "curve": st.curves[j]})
     return [r for _, r in sorted((r["i"], r) for r in out)]
 
 
@@ -135,10 +136,11 @@ def schedule(a, lm, tok, modes) -> dict:
     src = {k: texts(tok, k, 1, a.schedule_L, a.seed)[0][:a.schedule_L] for k in KINDS if k != "squad" or SQUAD.exists()}
     items = [(k, K) for k in src for K in a.schedule_K]
     out = {}
-    for sched in ("all", "progressive"):
-        res = run_targets(lm, modes, [src[k] for k, _ in items], [K for _, K in items], SoftPromptConfig(schedule=sched, stop_exact=True),
+    for sched, g in [("all", 1)] + [("progressive", g) for g in a.grow_by]:
+        cfg = SoftPromptConfig(schedule=sched, grow_by=g, stop_exact=True)
+        res = run_targets(lm, modes, [src[k] for k, _ in items], [K for _, K in items], cfg,
                           a.steps, [f"sched:{k}:{K}" for k, K in items], a.seed)     # same keys: the same starts
-        out[sched] = [{"kind": k, **{x: v for x, v in r.items() if x != "i"}} for (k, _), r in zip(items, res)]
+        out[sched if g == 1 else f"{sched}_by{g}"] = [{"kind": k, **{x: v for x, v in r.items() if x != "i"}} for (k, _), r in zip(items, res)]
     return out
 
 
@@ -176,9 +178,11 @@ def plot(name: str, res: dict, out: Path):
     elif name == "schedule":
         lab = [f"{r['kind']} K={r['K']}" for r in res["all"]]
         x = range(len(lab))
-        for off, s in ((-0.2, "all"), (0.2, "progressive")):
-            ax.bar([i + off for i in x], [r["greedy_acc"] for r in res[s]], 0.4, label=f"{s}: greedy")
-            ax.plot([i + off for i in x], [r["tf_acc"] for r in res[s]], "k_", ms=14)
+        w = 0.8 / len(res)
+        for j, s in enumerate(res):
+            off = (j - (len(res) - 1) / 2) * w
+            ax.bar([i + off for i in x], [r["greedy_acc"] for r in res[s]], w, label=f"{s}: greedy")
+            ax.plot([i + off for i in x], [r["tf_acc"] for r in res[s]], "k_", ms=10)
         ax.set_xticks(list(x), lab, rotation=30, fontsize=8); ax.set_ylabel("token accuracy (bar greedy, dash teacher-forced)")
     elif name == "order":
         x = range(len(res))
@@ -205,9 +209,9 @@ def report(out: Path) -> str:
         if "capacity" in cap["result"]: lines += ["", "capacity (longest greedy-exact length tried): " + json.dumps(cap["result"]["capacity"]), f"CPU-s: {cap.get('cpu_s', float('nan')):.0f}"]
     sch = load("schedule")
     if sch:
-        lines += ["", "| text | K | L | schedule | final CE | teacher-forced acc | greedy acc | greedy-correct prefix | greedy exact | steps |", "|---|---|---|---|---|---|---|---|---|---|"]
-        for s_ in ("all", "progressive"):
-            lines += [f"| {r['kind']} | {r['K']} | {r['L']} | {s_} | {row(r)} |" for r in sch["result"][s_]]
+        lines += ["", "| text | K | L | schedule | final CE | teacher-forced acc | greedy acc | greedy-correct prefix | greedy exact | steps | scored at the end |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for s_ in sch["result"]:
+            lines += [f"| {r['kind']} | {r['K']} | {r['L']} | {s_} | {row(r)} | {r.get('scored_at_end', '')} |" for r in sch["result"][s_]]
         lines += [f"CPU-s: {sch['cpu_s']:.0f}"]
     for name in ("joint", "order"):
         j = load(name)
