@@ -17,7 +17,7 @@ from .paths import local_path, read_text
 
 # %% auto #0
 __all__ = ['QAPair', 'pair_from_dict', 'read_pairs_jsonl', 'squad_pairs', 'read_squad_json', 'hub_squad_pairs',
-           'arithmetic_pairs', 'sudoku_pairs', 'load_pairs']
+           'arithmetic_pairs', 'word_pairs', 'sudoku_pairs', 'load_pairs']
 
 # %% ../nbs/05b_pairs.ipynb #717c5dc9
 @dataclass
@@ -91,6 +91,12 @@ def arithmetic_pairs(n: int, seed: int = 0) -> list[QAPair]:
     return [QAPair(f"arith-{i}", f"{a}+{b}=?", str(a + b))
             for i, (a, b) in enumerate((rng.randint(10, 99), rng.randint(10, 99)) for _ in range(n))]
 
+# %% ../nbs/05b_pairs.ipynb #78b03842
+def word_pairs(n: int, seed: int = 0) -> list[QAPair]:
+    "`n` generated word problems (`arith_problems`, 1-4 operations cycled) -> the answer as a whole number"
+    from reasoning_nb.arith import ArithConfig, arith_problems
+    return [QAPair(f"word-{i}", p.question, str(int(p.answer))) for i, p in enumerate(arith_problems(ArithConfig(), n, seed))]
+
 # %% ../nbs/05b_pairs.ipynb #2e513d28
 def sudoku_pairs(n: int, seed: int = 0) -> list[QAPair]:
     "`n` generated puzzles as text: the grid with `.` blanks -> the solved grid"
@@ -101,10 +107,11 @@ def sudoku_pairs(n: int, seed: int = 0) -> list[QAPair]:
 
 # %% ../nbs/05b_pairs.ipynb #d51ab2a1
 def load_pairs(source: str, n: int = 0, seed: int = 0) -> list[QAPair]:
-    "Pairs from `source` ('arithmetic', 'sudoku', a .jsonl / SQuAD .json file, or a hub name such as 'rajpurkar/squad_v2')"
-    if source in ("arithmetic", "sudoku"):
+    "Pairs from `source` ('arithmetic', 'word', 'sudoku', a .jsonl / SQuAD .json file, or a hub name such as 'rajpurkar/squad_v2')"
+    gen = {"arithmetic": arithmetic_pairs, "word": word_pairs, "sudoku": sudoku_pairs}
+    if source in gen:
         if n < 1: raise ConfigError(f"n_pairs: {source} pairs are generated, so n must be >= 1, got {n}")
-        return (arithmetic_pairs if source == "arithmetic" else sudoku_pairs)(n, seed)
+        return gen[source](n, seed)
     p = local_path(source, "pairs")
     if p is None: pairs = hub_squad_pairs(source)
     elif p.suffix == ".jsonl": pairs = read_pairs_jsonl(p)

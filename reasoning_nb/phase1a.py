@@ -39,17 +39,17 @@ ENGINE_UNUSED = ("batch_size", "dtype", "ema", "ema_decay", "eval_interval", "ck
 class Phase1aParams(Params):
     "Every setting of the Phase-1a pipeline: notebook 23's parameters, `bench/run_phase1a.py`'s flags"
     derived = ("soft_prompt.K", *(f"engine.{k}" for k in ENGINE_UNUSED))
-    pairs: str = "arithmetic"          # "arithmetic", "sudoku", a .jsonl of {question, answer}, a SQuAD 2.0 .json, or a hub name ("rajpurkar/squad_v2")
-    n_pairs: int = 4                   # first N pairs (design: 100); 0: every pair of a file
-    K_values: list[int] = field(default_factory=lambda: [4, 8])  # K sweep of the joint stage (design: [4, 8, 16, 32, 64, 128])
-    K_main: int = 8                    # K of the stage-1 gate, the tables and the verdict; added to the sweep (design: 32)
+    pairs: str = "word"                # "word" (generated word problems), "arithmetic", "sudoku", a .jsonl of {question, answer}, a SQuAD 2.0 .json, or a hub name ("rajpurkar/squad_v2")
+    n_pairs: int = 2                   # first N pairs (design: 100); 0: every pair of a file
+    K_values: list[int] = field(default_factory=lambda: [4])  # K sweep of the joint stage (design: [4, 8, 16, 32, 64, 128])
+    K_main: int = 4                    # K of the stage-1 gate, the tables and the verdict; added to the sweep (design: 32)
     stage1: bool = True                # run the single-target diagnostic (Q alone, A alone) and its gate first
     gate: float = 0.7                  # stage-1 convergence below this stops the run
     chunk_pairs: int = 10              # examples per batch (all their restarts in one forward/backward)
-    lm: FrozenLMConfig = field(default_factory=lambda: FrozenLMConfig(model="tiny"))  # the frozen generator (tiny: CI; smollm2 offline)
-    soft_prompt: SoftPromptConfig = field(default_factory=lambda: SoftPromptConfig(restarts=2))  # per-example optimisation (design: 5 restarts)
+    lm: FrozenLMConfig = field(default_factory=lambda: FrozenLMConfig(model="smollm2"))  # the frozen generator (smollm2 offline; tiny: a random model for tests)
+    soft_prompt: SoftPromptConfig = field(default_factory=lambda: SoftPromptConfig(restarts=1))  # per-example optimisation (design: 5 restarts)
     engine: EngineConfig = field(default_factory=lambda: EngineConfig(  # steps: AdamW steps at most per row (design: 500); AdamW; seed; device
-        steps=60, optim=OptimConfig(lr=1e-2, beta1=0.9, beta2=0.9, weight_decay=0.01, grad_clip=0.0, warmup_steps=0, schedule="constant"), output_dir="outputs/phase1a"))
+        steps=20, optim=OptimConfig(lr=1e-2, beta1=0.9, beta2=0.9, weight_decay=0.01, grad_clip=0.0, warmup_steps=0, schedule="constant"), output_dir="outputs/phase1a"))
 
 # %% ../nbs/19b_phase1a.ipynb #06cdee10
 @patch

@@ -11,7 +11,7 @@ from reasoning_nb.frozen_lm import greedy, load_lm, tiny_lm, token_embeddings
 from reasoning_nb.pairs import QAPair, load_pairs
 from reasoning_nb.phase1a import Phase1aParams
 from reasoning_nb.models.soft_prompt import (SoftPromptConfig, converged, curve_health, encode_pair, generator_loss,
-                                              init_contents, make_rows, mode_vectors, optimise, per_problem_loop)
+                                              init_contents, make_rows, mode_vectors, optimise, per_problem_loop, sp_prompt)
 
 NB = ROOT / "nbs" / "23_phase1a.ipynb"
 SQUAD = SHARED_DATA / "squad2_dev" / "cs224n_dev-v2.0.json"
@@ -77,13 +77,14 @@ def test_adamw_takes_the_pipeline_settings(tiny):
     assert (st.opt.defaults["lr"], st.opt.defaults["betas"], st.opt.defaults["weight_decay"]) == (0.05, (0.8, 0.7), 0.2)
 
 
-def test_greedy_decode_of_an_optimised_c_reproduces_its_target(tiny):
+@pytest.mark.parametrize("order", ["mode_first", "c_first"])
+def test_greedy_decode_of_an_optimised_c_reproduces_its_target(tiny, order):
     lm, tok, modes, _ = tiny
     target = enc(tok, "Paris")
     st = optimise(lm, init_contents(["g"], 8, 32, 0.3, 0), modes, make_rows([[(1, target)]]), [0],
-                  SoftPromptConfig(K=8, stop_loss=0.1), ADAM, 300, progress=False)
+                  SoftPromptConfig(K=8, stop_loss=0.1, order=order), ADAM, 600, progress=False)
     assert st.curves[0][-1] < 0.1
-    prompt = torch.cat([st.c[0].detach(), modes[1:]], 0)[None]
+    prompt = sp_prompt(st.c[0].detach(), modes[1], order)[None]
     assert tok.decode(greedy(lm, embeds=prompt, max_new_tokens=len(target))[0]) == "Paris"
 
 
@@ -154,7 +155,7 @@ def _run(tmp_path, **params): return run_notebook(NB, tmp_path, **params)
 
 def test_pipeline_resumes_and_refuses_bad_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("REASONING_NB_CACHE", str(tmp_path / "cache"))
-    out, small = tmp_path / "o", dict(K_values=[4], K_main=4, steps=10, stage1=False, restarts=1)
+    out, small = tmp_path / "o", dict(model="tiny", pairs="arithmetic", K_values=[4], K_main=4, steps=10, stage1=False, restarts=1)
     _run(tmp_path, n_pairs=2, output_dir=str(out), **small)
     _run(tmp_path, n_pairs=3, output_dir=str(out), **small)
     lines = [json.loads(l) for l in (out / "records.jsonl").read_text().splitlines()]
@@ -162,7 +163,7 @@ def test_pipeline_resumes_and_refuses_bad_parameters(tmp_path, monkeypatch):
     res = json.loads((out / "results.json").read_text())
     assert res["n_pairs"] == 3 and len(res["records"]["joint_K4"]) == 3 and res["verdict"] in ("pass", "partial", "fail")
     with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['K'\]"): _run(tmp_path, K=3)
-    with pytest.raises(pm.PapermillExecutionError, match="K_main must be >= 1, got 0"): _run(tmp_path, K_main=0, output_dir=str(out))
+    with pytest.raises(pm.PapermillExecutionError, match="K_main must be >= 1, got 0"): _run(tmp_path, model="tiny", K_main=0, output_dir=str(out))
 
 
 def test_run_phase1a_bad_files(tmp_path, monkeypatch):
@@ -184,7 +185,7 @@ def test_bench_runs_the_same_pipeline(tmp_path):
     "bench/run_phase1a.py: the notebook's settings as flags, the same run_phase1a; bad input is one line and exit status 2"
     import os
     env = dict(os.environ, REASONING_NB_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1")
-    r = _bench("--n_pairs", 1, "--K_values", "[4]", "--K_main", 4, "--steps", 3, "--restarts", 1, "--stage1", "false",
+    r = _bench("--model", "tiny", "--pairs", "arithmetic", "--n_pairs", 1, "--K_values", "[4]", "--K_main", 4, "--steps", 3, "--restarts", 1, "--stage1", "false",
                "--lm-dtype", "bfloat16", "--output_dir", tmp_path / "o", env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     head = json.loads(r.stdout.strip().splitlines()[-1])
@@ -204,3 +205,46 @@ def test_phase1a_summaries_mirrored_to_the_tracker(tmp_path):
     ea = EventAccumulator(str(d / "tensorboard" / "phase1a")); ea.Reload()
     assert [(e.step, e.value) for e in ea.Scalars("joint/convergence")] == [(4, 0.75), (8, 0.25)]
     assert [(e.step, e.value) for e in ea.Scalars("joint/targets.q.exact")] == [(8, 0.5)] and ea.Scalars("single/convergence")[0].value == 1.0
+
+
+@pytest.mark.parametrize("order", ["mode_first", "c_first"])
+def test_prompt_order_is_the_layout_the_loss_and_baselines_read(tiny, order):
+    "mode_first scores the target after [mode, c] (seed 004), c_first after [c, mode]; the two differ"
+    from reasoning_nb.models.soft_prompt import baselines, sp_init, sp_losses
+    lm, tok, modes, _ = tiny
+    c, tgt = init_contents(["o"], 3, 32, 0.3, 0)[0], enc(tok, "abc")
+    st = sp_init([c], modes, make_rows([[(1, tgt)]]), [0], SoftPromptConfig(K=3, order=order), ADAM)
+    with torch.no_grad(): _, loss, _ = sp_losses(lm, st)
+    layout = torch.cat([modes[1:], c] if order == "mode_first" else [c, modes[1:]])[None]
+    other = torch.cat([c, modes[1:]] if order == "mode_first" else [modes[1:], c])[None]
+    ids = torch.tensor([tgt])
+    torch.testing.assert_close(loss, generator_loss(lm, ids, layout), atol=1e-5, rtol=0)
+    assert abs(loss.item() - generator_loss(lm, ids, other).item()) > 1e-3
+    bl = baselines(lm, c, modes[1], tgt, enc(tok, "q"), "k", 0, order)
+    none = torch.cat([modes[1:], c[:0]])[None]                    # "none" is the mode vector alone in either order
+    assert abs(bl["none"] - generator_loss(lm, ids, none).item()) < 1e-5
+
+
+def test_progressive_schedule_scores_a_growing_prefix_and_retires_only_on_the_whole_target(tiny):
+    from reasoning_nb.models.soft_prompt import sp_init, sp_losses, token_scores, sp_prompt
+    lm, tok, modes, _ = tiny
+    tgt, c0 = enc(tok, "abcdef"), init_contents(["p"], 4, 32, 0.3, 0)
+    rows, prog = make_rows([[(1, tgt)]]), SoftPromptConfig(K=4, curriculum="progressive", grow_by=2, stop_loss=0.0)
+    st = sp_init(c0, modes, rows, [0], prog, ADAM)
+    with torch.no_grad(): _, loss, hit = sp_losses(lm, st)
+    ce, h = token_scores(lm, torch.tensor([tgt]), sp_prompt(c0[0], modes[1])[None])
+    torch.testing.assert_close(loss, ce[:, :2].mean(1), atol=1e-5, rtol=0)         # only the first grow_by tokens
+    assert hit.item() == bool(h[0, :2].all())
+    # from a random start the prefix is wrong: the prefix must not grow after one step
+    assert not hit.item()
+    st1 = optimise(lm, c0, modes, rows, [0], prog, ADAM, 1, progress=False)
+    assert st1.visible.tolist() == [2]
+    # a stop loss every prefix is below: all-at-once retires at once, progressive only once it scores all 6 tokens
+    big = prog.replace(stop_loss=1e9)
+    st_all = optimise(lm, c0, modes, rows, [0], big.replace(curriculum="all"), ADAM, 50, progress=False)
+    st_prog = optimise(lm, c0, modes, rows, [0], big, ADAM, 400, progress=False)
+    assert st_all.updates == [0]
+    assert st_prog.visible.tolist() == [6] and st_prog.updates[0] >= 2, (st_prog.visible, st_prog.updates)
+    with torch.no_grad():
+        full = generator_loss(lm, torch.tensor([tgt]), sp_prompt(st_prog.c[0].detach(), modes[1])[None])
+    assert abs(st_prog.curves[0][-1] - full.item()) < 1e-5                            # the last point is the whole target

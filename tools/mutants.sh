@@ -86,6 +86,10 @@ models-import|reasoning_nb/models/soft_prompt.py|from ..pairs import QAPair|from
 mcnemar-one-sided|reasoning_nb/stats.py|binomtest(only_a, only_a + only_b, 0.5).pvalue|binomtest(only_a, only_a + only_b, 0.5, alternative="less").pvalue|tests/test_stats.py -k mcnemar
 wilson-width|reasoning_nb/stats.py|z * z / (4 * n * n)|z * z / (4 * n)|tests/test_stats.py -k wilson
 phase1a-tracker|reasoning_nb/phase1a.py|    for K, s in sorted(joint.items()): tracker.log(|    for K, s in sorted({}.items()): tracker.log(|tests/test_soft_prompt.py -k mirrored
+sp-order-ignored|reasoning_nb/models/soft_prompt.py|torch.cat([m, c] if order == "mode_first" else [c, m], -2)|torch.cat([c, m], -2)|tests/test_soft_prompt.py -k prompt_order
+sp-progressive-retire|reasoning_nb/models/soft_prompt.py|t == steps, ready, hit & ready if cfg.stop_exact else None)|t == steps, None, hit & ready if cfg.stop_exact else None)|tests/test_soft_prompt.py -k progressive
+sp-grow-unchecked|reasoning_nb/models/soft_prompt.py|    r = idx[hit]|    r = idx|tests/test_soft_prompt.py -k progressive
+sp-progressive-prefix|reasoning_nb/models/soft_prompt.py|n = st.rows.mask[idx].sum(1) if full else st.visible[idx]|n = st.rows.mask[idx].sum(1)|tests/test_soft_prompt.py -k progressive
 auroc-unpaired|reasoning_nb/stats.py|roc_auc_score(y[i], b[i]) - roc_auc_score(y[i], a[i])|roc_auc_score(y[i], b[i]) - roc_auc_score(y[(i + 1) % len(y)], a[(i + 1) % len(y)])|tests/test_stats.py -k paired
 arc-flip-v|reasoning_nb/puzzles/arc_dsl.py|"v": g[::-1], "d"|"v": g[:, ::-1], "d"|tests/test_arc_dsl.py -k dihedral
 arc-coarse-equivalence|reasoning_nb/puzzles/arc_search.py|if t == "grid": return (v.shape, v.tobytes())|if t == "grid": return (v.shape,)|tests/test_arc_dsl.py -k pruning or composition

@@ -19,24 +19,32 @@ from ..frozen_lm import greedy, token_embeddings
 from ..pairs import QAPair
 
 # %% auto #0
-__all__ = ['HEALTH', 'STAGES', 'generator_loss', 'SoftPromptConfig', 'mode_vectors', 'keyed_generator', 'init_contents', 'Rows',
-           'make_rows', 'SPState', 'sp_init', 'sp_losses', 'sp_retire', 'sp_update', 'optimise', 'per_problem_loop',
-           'token_f1', 'converged', 'curve_health', 'baselines', 'encode_pair', 'stage_problems', 'target_record',
-           'pair_record', 'optimise_pairs']
+__all__ = ['ORDERS', 'CURRICULA', 'HEALTH', 'STAGES', 'token_scores', 'generator_loss', 'SoftPromptConfig', 'mode_vectors',
+           'keyed_generator', 'init_contents', 'sp_prompt', 'Rows', 'make_rows', 'SPState', 'sp_init', 'sp_losses',
+           'sp_retire', 'sp_grow', 'sp_update', 'optimise', 'per_problem_loop', 'token_f1', 'converged', 'curve_health',
+           'baselines', 'encode_pair', 'stage_problems', 'target_record', 'pair_record', 'optimise_pairs']
 
 # %% ../../nbs/17a_soft_prompt.ipynb #8e5f4cc7
-def generator_loss(model, target_ids: torch.Tensor, prompt_embeds: torch.Tensor, target_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-    "Mean CE per row [B] of `target_ids` [B, T] after `prompt_embeds` [B, P, d]; `target_mask` [B, T] marks real tokens"
+def token_scores(model, target_ids: torch.Tensor, prompt_embeds: torch.Tensor, target_mask: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
+    "(CE [B, T], argmax hit [B, T]) of every position of `target_ids` [B, T] after `prompt_embeds` [B, P, d] (teacher-forced)"
     B, T = target_ids.shape; P = prompt_embeds.shape[1]
     mask = torch.ones_like(target_ids, dtype=torch.bool) if target_mask is None else target_mask.bool()
     E = token_embeddings(model)
     x = torch.cat([prompt_embeds.to(E.dtype), E[target_ids]], 1)                                # (B, P + T, d)
     attn = torch.cat([mask.new_ones(B, P), mask], 1).long()
     logits = model(inputs_embeds=x, attention_mask=attn, logits_to_keep=T + 1, use_cache=False).logits[:, :-1]  # positions P-1 .. P+T-2
-    ce = F.cross_entropy(logits.float().transpose(1, 2), target_ids, reduction="none")          # (B, T)
+    return F.cross_entropy(logits.float().transpose(1, 2), target_ids, reduction="none"), logits.argmax(-1) == target_ids
+
+# %% ../../nbs/17a_soft_prompt.ipynb #2a13db8c
+def generator_loss(model, target_ids: torch.Tensor, prompt_embeds: torch.Tensor, target_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    "Mean CE per row [B] of `target_ids` [B, T] after `prompt_embeds` [B, P, d]; `target_mask` [B, T] marks real tokens"
+    mask = torch.ones_like(target_ids, dtype=torch.bool) if target_mask is None else target_mask.bool()
+    ce, _ = token_scores(model, target_ids, prompt_embeds, mask)
     return (ce * mask).sum(1) / mask.sum(1)
 
 # %% ../../nbs/17a_soft_prompt.ipynb #e1a40efd
+ORDERS, CURRICULA = ("mode_first", "c_first"), ("all", "progressive")
+
 @dataclass
 class SoftPromptConfig(Config):
     "Settings of the per-example soft-prompt optimisation (the optimizer's come with `optim`)"
@@ -46,11 +54,18 @@ class SoftPromptConfig(Config):
     stop_pair: bool = True             # retire all restarts of an example once one reaches stop_loss
     mode_words: tuple[str, str] = ("question", "answer")  # Q / A mode vectors start as these words' mean embedding
     train_modes: bool = False          # learn the two mode vectors too (shared by all rows of a batch)
+    order: str = "mode_first"          # prompt layout: "mode_first" [mode, c] (seed 004) or "c_first" [c, mode]
+    curriculum: str = "all"            # "all": score every target token from step 0; "progressive": a growing prefix
+    grow_by: int = 1                   # progressive: tokens added to a row's prefix once the prefix is argmax-correct
+    stop_exact: bool = False           # also retire a row once teacher forcing reproduces its whole target (argmax everywhere)
 
     def validate(self):
         check(self.K >= 1, "K", f"must be >= 1, got {self.K}")
         check(self.restarts >= 1, "restarts", f"must be >= 1, got {self.restarts}")
         check(self.stop_loss >= 0, "stop_loss", f"must be >= 0, got {self.stop_loss}")
+        check(self.order in ORDERS, "order", f"must be one of {ORDERS}, got {self.order!r}")
+        check(self.curriculum in CURRICULA, "curriculum", f"must be one of {CURRICULA}, got {self.curriculum!r}")
+        check(self.grow_by >= 1, "grow_by", f"must be >= 1, got {self.grow_by}")
 
 # %% ../../nbs/17a_soft_prompt.ipynb #5b648fb9
 def mode_vectors(model, tokenizer, words) -> torch.Tensor:
@@ -72,6 +87,13 @@ def keyed_generator(seed: int, key: str) -> torch.Generator:
 def init_contents(keys: list[str], K: int, d: int, std: float, seed: int) -> list[torch.Tensor]:
     "One [K, d] float32 start per key: `randn * std`, seeded by (seed, key)"
     return [torch.randn(K, d, generator=keyed_generator(seed, k)) * std for k in keys]
+
+# %% ../../nbs/17a_soft_prompt.ipynb #bcabf0f8
+def sp_prompt(c: torch.Tensor, mode: torch.Tensor, order: str = "mode_first") -> torch.Tensor:
+    "Prompt vectors [..., K + 1, d] from `c` [..., K, d] and `mode` [..., d]: `[mode, c]` (mode_first) or `[c, mode]`"
+    if order not in ORDERS: raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    m = mode.unsqueeze(-2).to(c.dtype)
+    return torch.cat([m, c] if order == "mode_first" else [c, m], -2)
 
 # %% ../../nbs/17a_soft_prompt.ipynb #5e437dd6
 @dataclass
@@ -101,8 +123,10 @@ class SPState:
     group: torch.Tensor       # [N] example index of each problem (stop_pair retires a whole group)
     opt: torch.optim.Optimizer
     active: torch.Tensor      # [N] bool
-    curves: list              # per row: its loss at every step it was active
+    curves: list              # per row: its loss at every step it was active (of its scored prefix)
     updates: list             # per problem: AdamW steps taken
+    visible: torch.Tensor     # [R] target tokens each row scores now (its length, unless the curriculum is progressive)
+    order: str = "mode_first" # prompt layout (`sp_prompt`)
 
 # %% ../../nbs/17a_soft_prompt.ipynb #62a56735
 def sp_init(starts: list[torch.Tensor], modes: torch.Tensor, rows: Rows, group: list[int], cfg: SoftPromptConfig, optim) -> SPState:
@@ -113,28 +137,41 @@ def sp_init(starts: list[torch.Tensor], modes: torch.Tensor, rows: Rows, group: 
                             weight_decay=optim.weight_decay)
     dev = modes.device
     rows = Rows(rows.ids.to(dev), rows.mask.to(dev), rows.mode.to(dev), rows.owner.to(dev))
+    n = rows.mask.sum(1)
     return SPState(c, modes, rows, torch.tensor(group, device=dev), opt, torch.ones(len(c), dtype=torch.bool, device=dev),
-                   [[] for _ in range(len(rows.ids))], [0] * len(c))
+                   [[] for _ in range(len(rows.ids))], [0] * len(c),
+                   n.clamp(max=cfg.grow_by) if cfg.curriculum == "progressive" else n, cfg.order)
 
 # %% ../../nbs/17a_soft_prompt.ipynb #3f3f68d2
-def sp_losses(model, st: SPState) -> tuple[torch.Tensor, torch.Tensor]:
-    "(indices of the rows of active problems [R'], their losses [R'] with the current c, differentiable)"
+def sp_losses(model, st: SPState, full: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "(rows of active problems [R'], their losses [R'] (differentiable), whether each scored prefix is argmax-correct [R'])"
     idx = st.active[st.rows.owner].nonzero().squeeze(1)
     C = torch.stack([st.c[o] for o in st.rows.owner[idx].tolist()])                          # (R', K, d)
-    prompt = torch.cat([C, st.modes[st.rows.mode[idx]].unsqueeze(1)], 1)                       # (R', K + 1, d)
-    T = int(st.rows.mask[idx].sum(1).max())
-    return idx, generator_loss(model, st.rows.ids[idx, :T], prompt, st.rows.mask[idx, :T])
+    prompt = sp_prompt(C, st.modes[st.rows.mode[idx]], st.order)                              # (R', K + 1, d)
+    n = st.rows.mask[idx].sum(1) if full else st.visible[idx]                                 # tokens scored per row
+    T = int(n.max()); mask = torch.arange(T, device=n.device) < n[:, None]
+    ce, hit = token_scores(model, st.rows.ids[idx, :T], prompt, mask)
+    return idx, (ce * mask).sum(1) / mask.sum(1), (hit | ~mask).all(1)
 
 # %% ../../nbs/17a_soft_prompt.ipynb #f000273a
-def sp_retire(st: SPState, idx: torch.Tensor, loss: torch.Tensor, stop_loss: float, stop_pair: bool, last: bool) -> torch.Tensor:
-    "Record row losses; retire problems whose targets are all below `stop_loss` (all, when `last`). Returns kept rows' mask"
+def sp_retire(st: SPState, idx: torch.Tensor, loss: torch.Tensor, stop_loss: float, stop_pair: bool, last: bool,
+              ready: Optional[torch.Tensor] = None, exact: Optional[torch.Tensor] = None) -> torch.Tensor:
+    "Record row losses; retire problems whose targets are all below `stop_loss` or `exact` (all, when `last`). Returns kept rows' mask"
     for r, v in zip(idx.tolist(), loss.detach().tolist()): st.curves[r].append(v)
-    owner = st.rows.owner[idx]
-    worst = torch.zeros(len(st.c), device=loss.device).scatter_reduce_(0, owner, loss.detach(), "amax", include_self=False)
+    owner, lv = st.rows.owner[idx], loss.detach()
+    if ready is not None: lv = torch.where(ready, lv, torch.full_like(lv, math.inf))      # a prefix cannot retire a row
+    if exact is not None: lv = torch.where(exact, torch.full_like(lv, -math.inf), lv)      # reproduced: retires
+    worst = torch.zeros(len(st.c), device=loss.device).scatter_reduce_(0, owner, lv, "amax", include_self=False)
     done = st.active & (worst < stop_loss)
     if stop_pair: done |= st.active & torch.isin(st.group, st.group[done])
     st.active &= ~done if not last else torch.zeros_like(st.active)
     return st.active[owner]
+
+# %% ../../nbs/17a_soft_prompt.ipynb #3bfba60c
+def sp_grow(st: SPState, idx: torch.Tensor, hit: torch.Tensor, grow_by: int):
+    "Lengthen by `grow_by` the scored prefix of the rows `idx[hit]`, up to their target length"
+    r = idx[hit]
+    st.visible[r] = torch.minimum(st.visible[r] + grow_by, st.rows.mask[r].sum(1))
 
 # %% ../../nbs/17a_soft_prompt.ipynb #a9361de5
 def sp_update(st: SPState, idx: torch.Tensor, loss: torch.Tensor, keep: torch.Tensor):
@@ -155,8 +192,10 @@ def optimise(model, starts, modes, rows: Rows, group, cfg: SoftPromptConfig, opt
     bar = tqdm(range(steps + 1), desc=desc, unit="step", disable=not progress, leave=False)
     with torch.enable_grad():
         for t in bar:
-            idx, loss = sp_losses(model, st)
-            keep = sp_retire(st, idx, loss, cfg.stop_loss, cfg.stop_pair, last=t == steps)
+            idx, loss, hit = sp_losses(model, st, full=t == steps)
+            ready = st.visible[idx] == st.rows.mask[idx].sum(1)
+            keep = sp_retire(st, idx, loss, cfg.stop_loss, cfg.stop_pair, t == steps, ready, hit & ready if cfg.stop_exact else None)
+            if cfg.curriculum == "progressive": sp_grow(st, idx, hit, cfg.grow_by)
             bar.set_postfix(active=int(st.active.sum()), loss=f"{loss.detach().mean():.3f}")
             sp_update(st, idx, loss, keep)
             if not st.active.any(): break
@@ -210,8 +249,9 @@ def curve_health(curve, tol: float = 0.05) -> str:
 
 # %% ../../nbs/17a_soft_prompt.ipynb #94141afd
 @torch.no_grad()
-def baselines(model, c_star: torch.Tensor, mode: torch.Tensor, target: list[int], question: list[int], key: str, seed: int) -> dict:
-    "Losses of `target` after random (matched norms), full-context, single-token and no conditioning, each + `mode` [d]"
+def baselines(model, c_star: torch.Tensor, mode: torch.Tensor, target: list[int], question: list[int], key: str, seed: int,
+              order: str = "mode_first") -> dict:
+    "Losses of `target` after random (matched norms), full-context, single-token and no conditioning, each with `mode` [d]"
     E = token_embeddings(model); g = keyed_generator(seed, "baseline:" + key)
     rnd = torch.randn(c_star.shape, generator=g).to(c_star)
     rnd = rnd / rnd.norm(dim=-1, keepdim=True) * c_star.norm(dim=-1, keepdim=True)
@@ -219,7 +259,7 @@ def baselines(model, c_star: torch.Tensor, mode: torch.Tensor, target: list[int]
     prompts = {"random": rnd, "full_context": E[torch.tensor(question, device=E.device)].float(), "single_token": tok1,
                "none": c_star[:0]}
     ids = torch.tensor([target], device=E.device)
-    return {k: generator_loss(model, ids, torch.cat([p, mode[None]], 0)[None]).item() for k, p in prompts.items()}
+    return {k: generator_loss(model, ids, sp_prompt(p, mode, order)[None]).item() for k, p in prompts.items()}
 
 # %% ../../nbs/17a_soft_prompt.ipynb #afbcd59d
 STAGES = ("single", "joint")
@@ -243,10 +283,11 @@ def stage_problems(tokens: dict, stage: str) -> list[tuple[str, list[tuple[int, 
     raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
 
 # %% ../../nbs/17a_soft_prompt.ipynb #6427e013
-def target_record(model, tokenizer, c_star, modes, mode: int, target: list[int], question: list[int], curve, key: str, seed: int) -> dict:
+def target_record(model, tokenizer, c_star, modes, mode: int, target: list[int], question: list[int], curve, key: str, seed: int,
+                  order: str = "mode_first") -> dict:
     "Final loss, baselines, convergence, health and greedy decode of one target read from `c_star` [K, d]"
-    bl = baselines(model, c_star, modes[mode], target, question, key, seed)
-    dec = greedy(model, embeds=torch.cat([c_star, modes[mode:mode + 1]], 0)[None], max_new_tokens=len(target))[0].tolist()
+    bl = baselines(model, c_star, modes[mode], target, question, key, seed, order)
+    dec = greedy(model, embeds=sp_prompt(c_star, modes[mode], order)[None], max_new_tokens=len(target))[0].tolist()
     text, pred = tokenizer.decode(target), tokenizer.decode(dec)
     return {"final": curve[-1], **bl, "converged": converged(curve[-1], bl["random"], bl["full_context"]),
             "info_gain": bl["none"] - curve[-1], "health": curve_health(curve), "curve": curve,
@@ -260,11 +301,12 @@ def pair_record(model, tokenizer, pair: QAPair, tokens: dict, stage: str, st: SP
         mine = [(r, i, rows) for n, r, i, rows in problems if n == name]
         totals = [sum(st.curves[j][-1] for j in rows) for _, _, rows in mine]
         r, i, rows = mine[min(range(len(mine)), key=totals.__getitem__)]
-        rec["restarts"][name] = {"finals": totals, "best": r, "updates": st.updates[i]}
+        rec["restarts"][name] = {"finals": totals, "best": r, "updates": st.updates[i],
+                               "worst": [max(st.curves[j][-1] for j in rs) for *_, rs in mine]}
         for j in rows[:2] if name == "qa" else rows[:1]:
             m = int(st.rows.mode[j]); tname = "qa"[m]
             rec["targets"][tname] = target_record(model, tokenizer, st.c[i].detach(), modes, m, tokens[tname],
-                                                  tokens["q"], st.curves[j], f"{stage}:{pair.id}:{tname}", seed)
+                                                  tokens["q"], st.curves[j], f"{stage}:{pair.id}:{tname}", seed, st.order)
     rec["converged"] = all(t["converged"] for t in rec["targets"].values())
     rec["exact"] = all(t["exact"] for t in rec["targets"].values())
     return rec
