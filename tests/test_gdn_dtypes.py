@@ -96,3 +96,19 @@ def test_dispatch_uses_input_dtype(fake_fla, monkeypatch):
     monkeypatch.setattr(gdn_ops, "gdn_backend", lambda dev, b="auto", **kw: asked.append(kw.get("dtype")) or real(dev, b, **kw))
     gated_delta_rule(**gdn_inputs(1, 5, 1, 4, 4, dtype=torch.float64))
     assert asked == [torch.float64]
+
+def test_float64_layer_stays_float64_through_the_output_norm():
+    """The gated output norm computes in float64 for a float64 layer (fp32 only for half inputs), so the float64 reference
+    comparisons (a sequence in pieces = the whole sequence) hold to 1e-12, not to float32's 1e-7"""
+    from reasoning_nb.models.gdn import GatedRMSNorm
+    torch.manual_seed(0)
+    n = GatedRMSNorm(12).double(); torch.nn.init.normal_(n.weight)
+    x, g = torch.randn(3, 5, 12, dtype=torch.float64), torch.randn(3, 5, 12, dtype=torch.float64)
+    ref = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + n.eps) * n.weight * F.silu(g)
+    torch.testing.assert_close(n(x, g), ref, rtol=1e-12, atol=1e-12)
+    assert n.bfloat16()(x.bfloat16(), g.bfloat16()).dtype == torch.bfloat16
+    layer = GatedDeltaNet(GDNConfig(d_model=32, num_heads=2, head_dim=8, expand_v=1.5)).double()
+    x = torch.randn(2, 29, 32, dtype=torch.float64)
+    st = {}
+    parts = [layer(x[:, :12], st)] + [layer(x[:, t:t + 1], st) for t in range(12, 16)] + [layer(x[:, 16:], st)]
+    torch.testing.assert_close(torch.cat(parts, 1), layer(x), rtol=1e-10, atol=1e-10)

@@ -19,6 +19,7 @@ carry-restore|reasoning_nb/engine.py|run.task.load_state_dict(st["task"][run.d.r
 ema-restore|reasoning_nb/engine.py|if run.ema: run.ema.load_state_dict(st["ema"])|pass|tests/test_resume.py -k maze
 ckpt-id-check|reasoning_nb/checkpoint.py|if meta.get("ckpt_id") != state.get("ckpt_id"):|if False:|tests/test_checkpoint_kill.py
 engine-resume-setting-ignored|reasoning_nb/engine.py|cfg.resume if resume is None else resume|bool(resume)|tests/test_train_puzzles.py -k resume_refuses
+gdn-norm-fp32|reasoning_nb/models/gdn.py|ct = torch.promote_types(x.dtype, torch.float32)|ct = torch.float32|tests/test_gdn_dtypes.py -k float64_layer
 steering-window-ignored|reasoning_nb/models/steering.py|if self.cfg.gru_input == "stream": return self.gru(z, h0)|if True: return self.gru(z, h0)|tests/test_steering.py -k window_gru
 steering-dynamic-static|reasoning_nb/models/steering.py|(B, T, d), r = x.shape, self.cfg.rank|(B, T, d), r = x.shape, self.cfg.rank; hs = hs.mean(1, keepdim=True).expand_as(hs)|tests/test_steering.py -k dynamic_factors
 steering-val-tda-frozen|reasoning_nb/train_steering.py|"val_h0_entropy": h0,|"val_h0_entropy": self.h0_unsteered,|tests/test_steering.py -k tda_check

@@ -58,9 +58,10 @@ class GatedRMSNorm(nn.Module):
         super().__init__()
         self.eps, self.weight = eps, nn.Parameter(torch.ones(dim))
     def forward(self, x, gate):
-        xf = x.float()
-        y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight.float()
-        return (y * F.silu(gate.float())).to(x.dtype)
+        ct = torch.promote_types(x.dtype, torch.float32)                   # fp32 for half inputs; float64 stays float64
+        xf = x.to(ct)
+        y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight.to(ct)
+        return (y * F.silu(gate.to(ct))).to(x.dtype)
 
 # %% ../../nbs/11_gdn_layer.ipynb #c6623e34
 class GatedDeltaNet(nn.Module):
