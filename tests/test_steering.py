@@ -278,14 +278,18 @@ def test_pipeline_tiny_model(tmp_path, tiny_dir):
     assert (out / "checkpoints_steering" / "last.safetensors").exists()
 
 def test_pipeline_bad_inputs(tmp_path, tiny_dir):
+    """Notebook 22 refuses an unknown parameter (its guard) and shows the pipeline's own error; `run_steering`, what it
+    calls, names the bad layer, file or model; nothing already in the output folder is touched"""
+    from reasoning_nb.train_steering import SteeringParams, run_steering
     keep = tmp_path / "keep"; keep.mkdir(); (keep / "results").mkdir(); (keep / "results" / "old.json").write_text("{}")
     base = dict(model=str(tiny_dir), device="cpu", output_dir=str(keep))
-    assert "intervention_layer 7 out of range for a model with 4 layers" in _error(tmp_path, intervention_layer=7, **base)
-    bad = tmp_path / "probs.jsonl"; bad.write_text('{"question": "q", "answer": "#### 1"}\nnot json\n')
-    assert "probs.jsonl:2: not valid JSON" in _error(tmp_path, dataset=str(bad), **base)
-    assert "missing.gguf: no such file or folder" in _error(tmp_path, **{**base, "model": str(tmp_path / "missing.gguf")})
     assert "unknown parameter(s) ['step']" in _error(tmp_path, step=3, **base)
-    assert "tda_layer 99 out of range for a model with 4 layers" in _error(tmp_path, tda_layer=99, **base)
+    assert "intervention_layer 7 out of range for a model with 4 layers" in _error(tmp_path, intervention_layer=7, **base)
+    run = lambda **kw: run_steering(SteeringParams.from_flat(base | kw), progress=False)
+    bad = tmp_path / "probs.jsonl"; bad.write_text('{"question": "q", "answer": "#### 1"}\nnot json\n')
+    with pytest.raises(ValueError, match="probs.jsonl:2: not valid JSON"): run(dataset=str(bad))
+    with pytest.raises(FileNotFoundError, match="missing.gguf: no such file or folder"): run(model=str(tmp_path / "missing.gguf"))
+    with pytest.raises(ValueError, match="tda_layer 99 out of range for a model with 4 layers"): run(tda_layer=99)
     assert (keep / "results" / "old.json").read_text() == "{}"
 
 
