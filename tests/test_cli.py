@@ -117,8 +117,9 @@ def test_rnb_puzzle_subcommands_bad_input_is_one_line_with_status_2(argv, msg):
 def test_rnb_phase1a_runs_the_pipeline(tmp_path):
     "`rnb phase1a` is notebook 23's run from flags: the tiny LM, two arithmetic pairs, a few steps; results where it says"
     out = tmp_path / "p1a"
-    r = subprocess.run([*RNB, "phase1a", "--n_pairs", "2", "--K_values", "[2]", "--K_main", "2", "--steps", "3", "--restarts", "1", "--stage1", "false",
-                        "--device", "cpu", "--output_dir", str(out)], capture_output=True, text=True, timeout=1800)
+    r = subprocess.run([*RNB, "phase1a", "--model", "tiny", "--pairs", "arithmetic", "--n_pairs", "2", "--K_values", "[2]", "--K_main", "2",
+                        "--steps", "3", "--restarts", "1", "--stage1", "false", "--device", "cpu", "--output_dir", str(out)],
+                       capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().splitlines()[-1] == f"rnb phase1a: done; results under {out}"
     import json
