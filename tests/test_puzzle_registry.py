@@ -23,6 +23,11 @@ def test_registry_names_resolve_to_their_kind(name):
     assert len(train) > 0 and len(test) > 0 and train.seq_len == test.seq_len
 
 
+def test_a_name_registered_to_another_kind_is_refused(monkeypatch):
+    "A registry line that points a name at another dataset's kind is refused when the name is looked up, naming both"
+    monkeypatch.setitem(PUZZLES, "maze", "reasoning_nb.puzzles.sudoku_data:SUDOKU")
+    with pytest.raises(ValueError, match="'maze' is registered as SudokuKind.*a kind of another name"): puzzle_kind("maze")
+
 # ---- a new dataset: reverse the row (the solution is the puzzle read backwards) ----
 
 @dataclass
