@@ -54,7 +54,7 @@ tracker-mirror|reasoning_nb/engine.py|mirror=tracker and tracker.log|mirror=None
 resume-relative|reasoning_nb/engine.py|    if not stem.is_absolute() and not stem.parent.exists(): stem = run.out / stem|    pass|tests/test_resume.py -k relative
 user-umask|reasoning_nb/checkpoint.py|    os.chmod(path, 0o666 & ~_umask())|    pass|tests/test_reliability.py -k umask
 registry-line|reasoning_nb/puzzles/base.py|check(kind.name == name, "dataset", f"{name!r} is registered as|check(True, "dataset", f"{name!r} is registered as|tests/test_puzzle_registry.py -k resolve or another_kind
-kind-score|reasoning_nb/train_puzzles.py|m |= self.kind.score(self.test_set, self.ev_rows|m |= PuzzleKind.score(self.kind, self.test_set, self.ev_rows|tests/test_puzzle_registry.py -k trains
+kind-score|reasoning_nb/train_puzzles.py|self.kind.score(self.test_set, self.ev_rows, cat["preds"]|PuzzleKind.score(self.kind, self.test_set, self.ev_rows, cat["preds"]|tests/test_puzzle_registry.py -k trains
 kind-show|reasoning_nb/train_puzzles.py|for ax, i, p in zip(axes, rows, preds): kind.show(ds, i, p, ax)|for ax, i, p in zip(axes, rows, preds): puzzle_kind("sudoku").show(ds, i, p, ax)|tests/test_puzzle_registry.py -k trains
 kind-defaults|reasoning_nb/train_puzzles.py|    if not own: return p|    return p|tests/test_puzzle_registry.py -k trains
 notebook-fail-unreported|tools/build_site.py|failed.append(name); sys.stderr.write|sys.stderr.write|tests/test_site.py -k failing_notebook
