@@ -254,7 +254,7 @@ def measure(task: HybridTask, net: HybridNet, trm: PuzzleModel, tok, s: HybridPa
     rows = np.arange(len(ds))
     base = puzzle_metrics(ds, rows, ds.inputs, np.zeros(len(ds)), np.zeros(len(ds)))
     out = {"copy": {"cell_accuracy": base["copy_cell_accuracy"], "exact_accuracy": base["copy_exact_accuracy"]},
-           "majority": {"cell_accuracy": base["majority_cell_accuracy"], "exact_accuracy": 0.0}}
+           "majority": {"cell_accuracy": base["majority_cell_accuracy"], "exact_accuracy": base["majority_exact_accuracy"]}}
     max_new = int(task.test.ans_mask.sum(1).max()) + 4
     chat = lambda f: (lambda p: f(as_chat(tok, p)))          # the planner poses the raw maze; the LM reads it as a chat turn
     solvers = {"trm": lambda i: trm_solver(trm, ds, i, s.retry_noise, task.device),

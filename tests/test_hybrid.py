@@ -122,6 +122,14 @@ def test_hybrid_trains_the_adapters_not_the_frozen_trm(lm, tmp_path):
     loss.backward()
     assert all(p.grad is None for p in net.trm.parameters())
     assert net.adapters.to_text.proj.weight.grad.abs().sum() > 0 and net.adapters.to_latent.up.weight.grad.abs().sum() > 0
+    trm2 = _tiny_trm()                                                    # train_trm=True: the TRM learns with the adapters
+    task2 = HybridTask(trm2, adapters_for(AdapterConfig(bottleneck=16), model, trm2.cfg), model, tok("A:").input_ids,
+                       task.train, task.test, train_trm=True)
+    task2.setup(torch.device("cpu"), EngineConfig(batch_size=2))
+    net2 = task2.build_model()
+    task2.loss(net2, task2.batch(0, 0, 1))[0].backward()
+    assert all(p.requires_grad for p in net2.trm.parameters())
+    assert sum(p.grad.abs().sum() for p in net2.trm.parameters() if p.grad is not None) > 0
 
 def test_bad_settings_name_the_field():
     with pytest.raises(ConfigError, match="mode the hybrid drives a TRM"): HybridParams.from_flat({"mode": "hrm"})

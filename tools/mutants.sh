@@ -125,6 +125,7 @@ planner-stop|reasoning_nb/puzzles/grid_text.py|if v.ok: res.passed = True; break
 adapter-zero-init|reasoning_nb/models/lm_trm.py|nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)|pass|tests/test_hybrid.py -k starts_as_the_trm
 trm-unrolled-grad|reasoning_nb/models/lm_trm.py|for _ in range(model.cfg.recursion.H_cycles): y, z = model.core._outer_cycle(x, y, z)|y, z = model.core(x, y, z)|tests/test_hybrid.py -k starts_as_the_trm
 hybrid-trm-frozen|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm, adapters|tests/test_hybrid.py -k frozen_trm
+hybrid-trm-never-trained|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm.requires_grad_(False), adapters|tests/test_hybrid.py -k frozen_trm
 hybrid-prefix|reasoning_nb/train_hybrid.py|prompt = torch.cat([net.adapters.to_text([y, z]), E|prompt = torch.cat([net.adapters.to_text([y, z]).detach(), E|tests/test_hybrid.py -k frozen_trm
 EOF
 )

@@ -70,4 +70,5 @@ def puzzle_metrics(ds, rows, preds, conf, steps) -> dict:
     return {"cell_accuracy": acc(preds, cells), "changed_accuracy": acc(preds, changed), "exact_accuracy": exact(preds),
             "copy_cell_accuracy": acc(inputs, cells), "copy_exact_accuracy": exact(inputs),
             "majority_cell_accuracy": acc(majority(cells), cells), "majority_changed_accuracy": acc(majority(changed), changed),
+            "majority_exact_accuracy": exact(majority(cells)),
             "steps": float(np.mean(steps)), "n": len(rows)}
