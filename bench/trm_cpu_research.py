@@ -20,33 +20,74 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "outputs" / "trm_cpu_research"
 FIG = ROOT / "papers" / "figures" / "trm_cpu_research"
 
-# the task: generated Sudoku with only `max_blanks` empty cells (the rest of each minimal puzzle refilled from its
-# solution), 3 augmented copies of each training puzzle; 7x7 mazes with short paths did not leave zero exact accuracy
-# in 600 steps (the probe is in the paper)
-SCALE = dict(dataset="sudoku", max_blanks=4, min_rating=0, n_train=500, n_test=256, n_aug=3)
-# the shared recipe: AdamW, warmup then cosine, softmax CE, up to 4 supervision steps with learned halting
-TRAIN = dict(steps=300, batch_size=32, lr=2e-3, warmup_steps=30, eval_interval=150, halt_max_steps=4)
-# the configurations (flat settings of the pipeline, PuzzleParams); "trm" is the reference of all three questions
-CONFIGS = {
-    "trm":          dict(mode="trm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),           # tiny-deep, shared
-    "wide_shallow": dict(mode="trm", d_model=96, n_layers=2, H_cycles=1, L_cycles=1),           # 2.25x the matmul FLOPs per call, 1/3 the calls
-    "separate_H":   dict(mode="trm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, separate_H=True),
-    "hrm":          dict(mode="hrm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
-    "transformer_ds": dict(mode="transformer", d_model=64, n_layers=2, deep_supervision=True),  # the published baseline
+# study "short" (the first answers, unconverged): generated Sudoku with only `max_blanks` empty cells (the rest of
+# each minimal puzzle refilled from its solution), 3 augmented copies of each training puzzle; 7x7 mazes with short
+# paths did not leave zero exact accuracy in 600 steps (the probe is in the paper).
+# study "converge" (issue 19): 16 blanks, 1,000 training puzzles x 8 (7 augmentations), where MLP-t TRM converges on
+# one thread; every configuration gets the same training FLOPs (the trainer's count), i.e. `ref_steps` steps of
+# `ref`, so a configuration with cheaper steps takes more of them.
+STUDIES = {
+    "short": dict(
+        scale=dict(dataset="sudoku", max_blanks=4, min_rating=0, n_train=500, n_test=256, n_aug=3),
+        train=dict(steps=300, batch_size=32, lr=2e-3, warmup_steps=30, eval_interval=150, halt_max_steps=4),
+        configs={
+            "trm":          dict(mode="trm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),           # tiny-deep, shared
+            "wide_shallow": dict(mode="trm", d_model=96, n_layers=2, H_cycles=1, L_cycles=1),           # 2.25x the matmul FLOPs per call, 1/3 the calls
+            "separate_H":   dict(mode="trm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, separate_H=True),
+            "hrm":          dict(mode="hrm", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
+            "transformer_ds": dict(mode="transformer", d_model=64, n_layers=2, deep_supervision=True),  # the published baseline
+        },
+        questions={"a": ("trm", "wide_shallow"), "b": ("trm", "separate_H"), "c": ("trm", "hrm", "transformer_ds")}),
+    "converge": dict(
+        scale=dict(dataset="sudoku", max_blanks=16, min_rating=0, n_train=1000, n_test=256, n_aug=7),
+        train=dict(steps=2000, batch_size=32, lr=2e-3, warmup_steps=50, eval_interval=250, halt_max_steps=8, ema=True),
+        ref="trm_mlp", n_evals=8,
+        configs={
+            "trm_mlp":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
+            "transformer":    dict(mode="transformer", arch="mlp", d_model=64, n_layers=2),            # one pass, same parameters
+            "trm_attention":  dict(mode="trm", arch="attention", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
+            "transformer_ds": dict(mode="transformer", arch="mlp", d_model=64, n_layers=2, deep_supervision=True),
+            "hrm_mlp":        dict(mode="hrm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
+        },
+        questions={"needs iteration": ("trm_mlp", "transformer"), "MLP-t vs attention": ("trm_mlp", "trm_attention"),
+                   "TRM vs HRM vs transformers": ("trm_mlp", "hrm_mlp", "transformer_ds", "transformer")}),
 }
-QUESTIONS = {"a": ("trm", "wide_shallow"), "b": ("trm", "separate_H"), "c": ("trm", "hrm", "transformer_ds")}
+STUDY = "short"
+SCALE, TRAIN, CONFIGS, QUESTIONS = (STUDIES[STUDY][k] for k in ("scale", "train", "configs", "questions"))
+
+
+def use_study(name: str):
+    "Switch the module to study `name` (its scale, recipe, configurations, output folder and figure)"
+    global STUDY, SCALE, TRAIN, CONFIGS, QUESTIONS, OUT, FIG
+    STUDY = name
+    SCALE, TRAIN, CONFIGS, QUESTIONS = (STUDIES[name][k] for k in ("scale", "train", "configs", "questions"))
+    suffix = "" if name == "short" else f"_{name}"
+    OUT = ROOT / "outputs" / f"trm_cpu_research{suffix}"
+    FIG = ROOT / "papers" / "figures" / f"trm_cpu_research{suffix}"
+
+
+def budget_steps(name: str) -> int:
+    "Steps of configuration `name`: the study's own count, or (with a reference) the reference's training FLOPs over this one's per step"
+    st = STUDIES[STUDY]
+    if "ref" not in st: return TRAIN["steps"]
+    from reasoning_nb.models.puzzle import step_flops
+    train_set, _ = data()
+    f = lambda n: step_flops(model_config(n, train_set), TRAIN["batch_size"])
+    return int(round(TRAIN["steps"] * f(st["ref"]) / f(name)))
 
 
 def settings(name: str, seed: int = 0, steps: int = TRAIN["steps"]):
     "The pipeline's settings of configuration `name` and seed `seed` (the data's seed stays 0: one task for all runs)"
     from reasoning_nb.train_puzzles import PuzzleParams
+    n_evals = STUDIES[STUDY].get("n_evals")
+    every = max(1, steps // n_evals) if n_evals else min(TRAIN["eval_interval"], steps)
     return PuzzleParams.from_flat({"H_cycles": 1, "L_cycles": 1, **SCALE, **TRAIN, **CONFIGS[name], "n_heads": 4, "steps": steps,
-                                   "seed": seed, "eval_interval": min(TRAIN["eval_interval"], steps), "ckpt_interval": steps,
+                                   "seed": seed, "eval_interval": every, "ckpt_interval": steps,
                                    "device": "cpu", "eval_size": None, "n_pictures": 2, "output_dir": str(OUT / f"{name}_s{seed}")})
 
 
 def data():
-    s = settings("trm")
+    s = settings(next(iter(CONFIGS)))
     return s.kind.build(s.data_config())
 
 
@@ -63,8 +104,9 @@ def run_one(name: str, seed: int, steps: int) -> dict:
     from reasoning_nb.train_puzzles import train_puzzles
     train_set, test_set = data()
     t0 = time.time()
-    res = train_puzzles(settings(name, seed, steps), train_set, test_set, progress=False)
-    row = {"name": name, "seed": seed, "steps": steps, "wall_s": time.time() - t0, "n_params": res["n_params"],
+    res = train_puzzles(settings(name, seed, steps), train_set, test_set, progress=False, keep_model=True)
+    extra = final_checks(res.pop("model"), train_set, test_set) if STUDY != "short" else {}
+    row = {**extra, "name": name, "seed": seed, "steps": steps, "wall_s": time.time() - t0, "n_params": res["n_params"],
            "flops_per_step": res["flops_per_step"], "final": res["final"],   # the trainer's count (models.puzzle.step_flops)
            "eval_curve": [{k: e[k] for k in ("step", "time", "flops", "exact_accuracy", "changed_accuracy", "cell_accuracy")}
                           for e in res["eval_curve"]]}
@@ -72,6 +114,29 @@ def run_one(name: str, seed: int, steps: int) -> dict:
     print(f"{name} seed {seed}: exact {res['final']['exact_accuracy']:.3f} changed {res['final']['changed_accuracy']:.3f} "
           f"in {row['wall_s']:.0f}s", flush=True)
     return row
+
+
+def final_checks(model, train_set, test_set, n_train_rows: int = 256) -> dict:
+    "The trained model on `n_train_rows` training rows (the train figure of the regime) and on the test set by deduction depth"
+    from reasoning_nb.models.predict import predict, puzzle_metrics
+    from reasoning_nb.puzzles.sudoku import deduction_depth
+    model.eval()
+    rows = np.random.default_rng(0).choice(len(train_set), min(n_train_rows, len(train_set)), replace=False)
+    tr = puzzle_metrics(train_set, rows, **predict(model, train_set, rows))
+    te_rows = np.arange(len(test_set)); p = predict(model, test_set, te_rows)
+    te = puzzle_metrics(test_set, te_rows, **p)
+    depth = np.array([deduction_depth(x) for x in test_set.inputs])
+    solved = ((p["preds"] == test_set.labels) | (test_set.labels == 0)).all(1)
+    by_depth = {str(int(d)) if np.isfinite(d) else "inf": {"n": int((depth == d).sum()), "exact": float(solved[depth == d].mean())}
+                for d in np.unique(depth)}
+    return {"train_check": {k: tr[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")} | {"n": len(rows)},
+            "test_check": {k: te[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")}, "exact_by_depth": by_depth}
+
+
+def run_in_study(study: str, name: str, seed: int, steps: int) -> dict:
+    "`run_one` in a worker process (which starts in the default study)"
+    use_study(study)
+    return run_one(name, seed, steps)
 
 
 def summarize() -> dict:
@@ -83,14 +148,19 @@ def summarize() -> dict:
     stat = lambda xs: {"mean": float(np.mean(xs)), "min": float(np.min(xs)), "max": float(np.max(xs)),
                        "std": float(np.std(xs, ddof=1)) if len(xs) > 1 else 0.0, "values": [float(x) for x in xs]}
     f0 = rows[0]["final"]
-    summary = {"scale": SCALE, "train": TRAIN, "configs": CONFIGS, "questions": QUESTIONS,
+    checks = lambda rs, key, k: stat([r[key][k] for r in rs]) if all(key in r for r in rs) else None
+    summary = {"study": STUDY, "ref": STUDIES[STUDY].get("ref"), "scale": SCALE, "train": TRAIN, "configs": CONFIGS, "questions": QUESTIONS,
                "baselines": {k: f0[k] for k in ("copy_exact_accuracy", "copy_cell_accuracy", "majority_cell_accuracy",
                                                 "majority_changed_accuracy")},
                "machine": "project CPU machine, 1 torch thread per run, 2 runs in parallel, nice 5",
                "results": {n: {"seeds": [r["seed"] for r in rs], "n_params": rs[0]["n_params"],
                                "flops_per_step": rs[0]["flops_per_step"],
                                **{k: stat([r["final"][k] for r in rs]) for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy", "steps")},
-                               "wall_s": stat([r["wall_s"] for r in rs])} for n, rs in by.items()},
+                               "wall_s": stat([r["wall_s"] for r in rs]), "steps_trained": rs[0]["steps"],
+                               "train_flops": rs[0]["steps"] * rs[0]["flops_per_step"],
+                               "train_exact": checks(rs, "train_check", "exact_accuracy"),
+                               "exact_by_depth": {d: stat([r["exact_by_depth"][d]["exact"] for r in rs]) | {"n": rs[0]["exact_by_depth"][d]["n"]}
+                                                  for d in rs[0].get("exact_by_depth", {})}} for n, rs in by.items()},
                "runs": rows}
     FIG.parent.mkdir(parents=True, exist_ok=True)
     FIG.with_suffix(".json").write_text(json.dumps(summary, indent=1))
@@ -103,7 +173,7 @@ def plot(summary: dict):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     names = [n for n in CONFIGS if n in summary["results"]]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, (a, b, c3) = plt.subplots(1, 3, figsize=(17, 4.2))
     for i, n in enumerate(names):
         v = summary["results"][n]["exact_accuracy"]["values"]
         a.scatter([i] * len(v), v, color=f"C{i}", alpha=0.6)
@@ -114,10 +184,13 @@ def plot(summary: dict):
     for i, n in enumerate(names):
         for r in [r for r in summary["runs"] if r["name"] == n]:
             c = r["eval_curve"]
-            b.plot([e["time"] for e in c], [e["exact_accuracy"] for e in c], "o-", color=f"C{i}", alpha=0.6,
-                   label=n if r["seed"] == summary["results"][n]["seeds"][0] else None)
-    b.set_xlabel("wall time (s, 1 core)"); b.set_ylabel("test exact accuracy"); b.grid(alpha=0.3); b.legend()
-    fig.suptitle(f"{summary['scale']}, {summary['train']['steps']} steps")
+            lab = n if r["seed"] == summary["results"][n]["seeds"][0] else None
+            b.plot([e["flops"] / 1e12 for e in c], [e["exact_accuracy"] for e in c], "o-", color=f"C{i}", alpha=0.6, label=lab)
+            c3.plot([e["time"] for e in c], [e["exact_accuracy"] for e in c], "o-", color=f"C{i}", alpha=0.6, label=lab)
+    b.set_xlabel("training TFLOPs (the trainer's count)"); c3.set_xlabel("wall time (s, 1 core, under load)")
+    for ax in (b, c3): ax.set_ylabel("test exact accuracy"); ax.grid(alpha=0.3); ax.legend(fontsize=8)
+    budget = "equal training FLOPs" if summary.get("ref") else f"{summary['train']['steps']} steps"
+    fig.suptitle(f"{summary['scale']}, {budget}")
     fig.tight_layout(); fig.savefig(FIG.with_suffix(".png"), dpi=100); plt.close(fig)
 
 
@@ -141,16 +214,19 @@ import numpy as np  # noqa: E402  (used by plot)
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", nargs="*", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--study", default="short", choices=list(STUDIES))
+    ap.add_argument("--only", nargs="*", default=None, help="configurations (default: all of the study's)")
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
-    ap.add_argument("--steps", type=int, default=TRAIN["steps"])
+    ap.add_argument("--steps", type=int, default=None, help="study short: steps of every run (default: the study's)")
     ap.add_argument("--jobs", type=int, default=1, help="runs in parallel (one core each)")
     ap.add_argument("--summarize", action="store_true", help="only write the JSON and plot from finished runs")
     a = ap.parse_args()
+    use_study(a.study)
+    names = a.only or list(CONFIGS)
     if not a.summarize:
         data()                                                       # build the cached set once, before the workers
-        jobs = [(n, s, a.steps) for s in a.seeds for n in a.only]
-        with ProcessPoolExecutor(a.jobs) as ex: list(ex.map(run_one, *zip(*jobs)))
+        jobs = [(a.study, n, s, a.steps or budget_steps(n)) for s in a.seeds for n in names]
+        with ProcessPoolExecutor(a.jobs) as ex: list(ex.map(run_in_study, *zip(*jobs)))
     s = summarize()
     print(markdown_table(s))
     for n, r in s["results"].items():

@@ -140,6 +140,12 @@ class EMA:
             with torch.no_grad():
                 for n, p in params.items(): p.copy_(live[n])
 
+    @torch.no_grad()
+    def apply(self):
+        "Load the averaged weights into the model for good (at the end of training: the weights evaluated and saved)"
+        for n, p in self.model.named_parameters():
+            if n in self.shadow: p.copy_(self.shadow[n])
+
     def state_dict(self) -> dict: return {"decay": self.decay, "shadow": dict(self.shadow)}
 
     def load_state_dict(self, d: dict):
@@ -341,6 +347,7 @@ def fit(task: Task, cfg: EngineConfig, out_dir=None, *, resume: Optional[bool] =
     if resume and run.finished:
         if run.d.main: print(f"{task.name}: the run in {run.out} finished at step {run.step}; nothing to do "
                              f"(pass extend_to to train further)")
+        if run.ema: run.ema.apply()
         return summary(run)
     tracker = make_tracker(cfg.tracker, run.out, task.name, run.resumed_from) if run.d.main else None
     if tracker: tracker.config(run.ckpt_config())
@@ -365,6 +372,7 @@ def fit(task: Task, cfg: EngineConfig, out_dir=None, *, resume: Optional[bool] =
     bar.close()
     if run.log is not None: run.log.close()
     if tracker: tracker.close()
+    if run.ema: run.ema.apply()                       # the caller gets the weights that were evaluated
     return summary(run)
 
 # %% ../nbs/09_engine.ipynb #19f11c15

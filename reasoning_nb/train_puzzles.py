@@ -310,8 +310,9 @@ def engine_config(self: PuzzleSettings, train_set) -> EngineConfig:
     return self.engine.replace(steps=max(1, epoch_steps(self.kind, train_set, self.epochs, self.engine.batch_size)))
 
 # %% ../nbs/18_train_puzzles.ipynb #1e30bfc8
-def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, stop_after: Optional[int] = None, progress: bool = True) -> dict:
-    "Train and evaluate as `settings` say (on the dataset's sets, built unless given); write outputs. Returns the results dict"
+def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, stop_after: Optional[int] = None, progress: bool = True,
+                  keep_model: bool = False) -> dict:
+    "Train and evaluate as `settings` say (on the dataset's sets, built unless given); write outputs. Returns the results dict (with the trained `model` if `keep_model`)"
     if train_set is None: train_set, test_set = settings.kind.build(settings.data_config())
     t, ecfg, out_dir = settings.make_task(train_set, test_set), settings.engine_config(train_set), resolve_output_dir(settings.engine.output_dir)
     s = fit(t, ecfg, out_dir, stop_after=stop_after, progress=progress)
@@ -333,6 +334,7 @@ def train_puzzles(settings: PuzzleSettings, train_set=None, test_set=None, *, st
         show_puzzles(test_set, t.ev_rows[pos], t.last_preds[pos], kind=t.kind, path=paths["pictures"], title=f"{t.name} at step {s['step']}")
     results["paths"] = {k: str(v) for k, v in paths.items()}
     write_json(paths["results"], results)
+    if keep_model: results["model"] = model
     return results
 
 # %% ../nbs/18_train_puzzles.ipynb #6154112d

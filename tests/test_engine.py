@@ -21,13 +21,13 @@ class Regression(Task):
     def summarize(self, parts): return {"val_loss": parts[0]}
 
 
-def test_evaluation_and_best_model_use_the_ema_weights(tmp_path):
+def test_evaluation_best_model_and_returned_model_use_the_ema_weights(tmp_path):
     cfg = EngineConfig(steps=10, batch_size=8, eval_interval=10, ckpt_interval=10, device="cpu", ema=True, ema_decay=0.8,
                        optim=OptimConfig(lr=0.05, warmup_steps=1, weight_decay=0.0))
     t = Regression()
     s = fit(t, cfg, tmp_path, progress=False)
-    live = s["model"]
-    ema = nn.Linear(4, 1, bias=False)
+    live, ema = nn.Linear(4, 1, bias=False), nn.Linear(4, 1, bias=False)
+    load_checkpoint(tmp_path / "checkpoints_reg" / "last", model=live)          # the live weights (what a resume continues)
     load_checkpoint(tmp_path / "checkpoints_reg" / "best_model", model=ema)
     with torch.no_grad():
         loss_live, loss_ema = t.evaluate(live, 0, 1), t.evaluate(ema, 0, 1)
@@ -35,3 +35,4 @@ def test_evaluation_and_best_model_use_the_ema_weights(tmp_path):
     last = s["eval_curve"][-1]["val_loss"]
     assert abs(last - loss_ema) < 1e-6 * max(1.0, loss_ema), (last, loss_ema, loss_live)
     assert not torch.equal(ema.weight, live.weight)
+    assert torch.equal(s["model"].weight, ema.weight)                            # the caller gets the weights that were evaluated

@@ -126,6 +126,7 @@ adapter-zero-init|reasoning_nb/models/lm_trm.py|nn.init.zeros_(self.up.weight); 
 trm-unrolled-grad|reasoning_nb/models/lm_trm.py|for _ in range(model.cfg.recursion.H_cycles): y, z = model.core._outer_cycle(x, y, z)|y, z = model.core(x, y, z)|tests/test_hybrid.py -k starts_as_the_trm
 hybrid-trm-frozen|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm, adapters|tests/test_hybrid.py -k frozen_trm
 hybrid-trm-never-trained|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm.requires_grad_(False), adapters|tests/test_hybrid.py -k frozen_trm
+engine-ema-returned|reasoning_nb/engine.py|    if run.ema: run.ema.apply()                       # the caller gets the weights that were evaluated|    pass|tests/test_engine.py
 hybrid-prefix|reasoning_nb/train_hybrid.py|prompt = torch.cat([net.adapters.to_text([y, z]), E|prompt = torch.cat([net.adapters.to_text([y, z]).detach(), E|tests/test_hybrid.py -k frozen_trm
 EOF
 )

@@ -23,7 +23,7 @@ from .base import PAD, apply_transforms, invert_transforms
 __all__ = ['BLANK', 'SUDOKU_VOCAB', 'SUDOKU_LEN', 'UNITS', 'UNIT_NAMES', 'encode_sudoku', 'decode_sudoku', 'line_orders',
            'sudoku_transforms', 'SudokuSearch', 'SolveResult', 'solve_sudoku', 'random_full_grid', 'dig_puzzle',
            'sudoku_attempt', 'attempt_args', 'generate_sudoku', 'units_ok', 'valid_sudoku_solutions',
-           'sudoku_solution_error', 'show_sudoku']
+           'sudoku_solution_error', 'deduction_depth', 'show_sudoku']
 
 # %% ../../nbs/06b_sudoku.ipynb #5374c76d
 BLANK = 1                   # token of an empty cell (PAD is 0)
@@ -214,6 +214,20 @@ def sudoku_solution_error(puzzle, solution) -> Optional[str]:
     bad = np.flatnonzero(~units_ok(a[None])[0])
     if len(bad): return f"the solution repeats a digit in {UNIT_NAMES[bad[0]]}"
     return None
+
+# %% ../../nbs/06b_sudoku.ipynb #00779c93
+def deduction_depth(tokens) -> float:
+    "Rounds of naked singles (all at once per round) that solve the puzzle `tokens` (81 cells, 1 = blank); inf if stuck"
+    g = np.asarray(tokens, dtype=np.int64) - 1                     # digits 1-9, 0 blank
+    peers = [np.unique(UNITS[(UNITS == i).any(1)]) for i in range(81)]
+    rounds = 0
+    while (g == 0).any():
+        cand = {i: set(range(1, 10)) - set(g[peers[i]].tolist()) for i in np.flatnonzero(g == 0)}
+        single = {i: c.pop() for i, c in cand.items() if len(c) == 1}
+        if not single: return float("inf")
+        for i, d in single.items(): g[i] = d
+        rounds += 1
+    return float(rounds)
 
 # %% ../../nbs/06b_sudoku.ipynb #11639053
 def show_sudoku(inputs_row, pred_row=None, label_row=None, ax=None):
