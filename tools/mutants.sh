@@ -67,7 +67,7 @@ puzzle-q-head|reasoning_nb/models/puzzle.py|make_q_head(cfg.act.q_head, D)|make_
 sudoku-min-clues|reasoning_nb/puzzles/sudoku_data.py|(clues < MIN_CLUES))|(clues < 0))|tests/test_sudoku.py -k bad_rows
 cli-out-file|reasoning_nb/puzzles/base.py|if out.exists() and not out.is_dir(): raise DataError(|if False: raise DataError(|tests/test_sudoku.py -k one_line
 ablation-arms|reasoning_nb/halting_ablation.py|check(len(self.arm_names) >= 1, "arms",|check(True, "arms",|tests/test_train_puzzles.py -k ablation
-compile-graph-break|reasoning_nb/models/act.py|if carry.y.shape[1] and not bool(h.all()): raise ValueError(|if not bool(h.all()): raise ValueError(|tests/test_compile_puzzle.py -k empty_carry
+compile-empty-carry-check|reasoning_nb/models/act.py|if carry.y.shape[1] and not bool(h.all()): raise ValueError(|if not bool(h.all()): raise ValueError(|tests/test_compile_puzzle.py -k empty_carry
 cli-puzzles|reasoning_nb/cli.py|"puzzles": ("reasoning_nb.train_puzzles:puzzles_cli",|"puzzles": ("reasoning_nb.train:train_exp8",|tests/test_cli.py -k puzzles_trains_tiny
 puzzles-tracker|reasoning_nb/train_puzzles.py|    if self.epochs is None: return self.engine|    if self.epochs is None: return self.engine.replace(tracker="none")|tests/test_cli.py -k puzzles_trains_tiny
 ablation-seeds|reasoning_nb/halting_ablation.py|range(settings.engine.seed, settings.engine.seed + settings.seeds)|range(settings.seeds)|tests/test_cli.py -k halting_ablation_tiny
