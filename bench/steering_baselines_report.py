@@ -88,8 +88,8 @@ def arms_table(arms: dict, speeds: dict):
 
 
 def arms_file(path, long_run) -> dict:
-    "The arms table of one `baselines.json` / `gsm8k.json` alone: accuracy, McNemar vs unsteered (and the long run's GRU where
-    its questions match), tokens/s per wall- and CPU-second, per operation count on arithmetic, and the trivial baseline"
+    """The arms table of one `baselines.json` / `gsm8k.json` alone: accuracy, McNemar vs unsteered (and the long run's GRU where
+    its questions match), tokens/s per wall- and CPU-second, and the trivial baseline"""
     from reasoning_nb.arith import accuracy
     from reasoning_nb.stats import mcnemar
     b = json.loads(Path(path).read_text()); arms = {k: [r["correct"] for r in v] for k, v in b["arms"].items()}
