@@ -6,7 +6,7 @@ initialisation, unlike `run_steering`, so all variants start alike). Per variant
 exact McNemar against the unsteered answers (`reasoning_nb.stats`), the held-out KL curve and `val_h0_entropy`
 (matched H0 entropy of the steered states at the last layer) at each evaluation, and the mean gate.
 
-    OMP_NUM_THREADS=1 nice -n 5 python bench/steering_variants.py --steps 30 --n_eval 60 --out outputs/steering_variants
+    OMP_NUM_THREADS=1 nice -n 5 python bench/steering_variants.py --steps 20 --n_train 40 --n_eval 40 --out outputs/steering_variants
 """
 import argparse, json, time
 from pathlib import Path
@@ -16,14 +16,31 @@ VARIANTS = {"stream_static": dict(gru_input="stream", factors="static"), "window
             "stream_dynamic": dict(gru_input="stream", factors="dynamic"), "window_dynamic": dict(gru_input="window", factors="dynamic")}
 
 
+def plot(res: dict, path):
+    "Held-out KL and val_h0_entropy against steps, one line per variant"
+    import matplotlib; matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    for name, v in res["variants"].items():
+        st = [e["step"] for e in v["curve"]]
+        acc = v["accuracy"]["accuracy"]
+        ax[0].plot(st, [e["val_loss"] for e in v["curve"]], marker="o", label=f"{name} (acc {acc:.3f})")
+        ax[1].plot(st, [e["val_h0_entropy"] for e in v["curve"]], marker="o", label=name)
+    ax[0].set_title("held-out KL(teacher || steered) per token"); ax[1].set_title("val_h0_entropy (matched, last layer)")
+    for a in ax: a.set_xlabel("step"); a.legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="steering_variants.py")
     ap.add_argument("--out", default="outputs/steering_variants")
     ap.add_argument("--steps", type=int, default=30); ap.add_argument("--batch_size", type=int, default=4)
     ap.add_argument("--n_train", type=int, default=80, help="the first n of the long run's 80 training problems")
     ap.add_argument("--n_eval", type=int, default=60, help="the first n of the long run's 120 held-out problems")
+    ap.add_argument("--plot_only", action="store_true", help="redraw variants.png from an existing variants.json")
     ap.add_argument("--variants", nargs="+", default=["stream_static", "window_static", "stream_dynamic"], choices=list(VARIANTS))
     a = ap.parse_args(argv)
+    if a.plot_only: return plot(json.loads((Path(a.out) / "variants.json").read_text()), Path(a.out) / "variants.png")
     from reasoning_nb.engine import EngineConfig, OptimConfig
     from reasoning_nb.train_steering import SteeringParams, answer_all
     from reasoning_nb.arith import accuracy
@@ -52,7 +69,7 @@ def main(argv=None):
     names = list(res["variants"])
     res["pairs"] = {f"{x}_vs_{y}": mcnemar(res["variants"][x]["correct"], res["variants"][y]["correct"]) for i, x in enumerate(names) for y in names[i + 1:]}
     res.update(unsteered_correct=before, wall_s=time.time() - t0, cpu_s=time.process_time() - c0)
-    (out / "variants.json").write_text(json.dumps(res, indent=1, default=float))
+    (out / "variants.json").write_text(json.dumps(res, indent=1, default=float)); plot(res, out / "variants.png")
 
 
 if __name__ == "__main__":
