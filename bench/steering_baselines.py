@@ -75,15 +75,23 @@ class AddVector:
         return (h, *output[1:]) if isinstance(output, tuple) else h
 
 
-def answer_rows(m, problems, max_new_tokens, shots=(), hooks=None, desc=""):
+def answer_rows(m, problems, max_new_tokens, shots=(), hooks=None, desc="", batch_size=16):
+    "Greedy answers to `problems` (batched, `generate_batch`): text, tokens, seconds and CPU-seconds (the batch's, shared), correct"
     from reasoning_nb.models.steering import chat_prompt
-    from reasoning_nb.frozen_lm import generate
+    from reasoning_nb.frozen_lm import generate_batch
     from reasoning_nb.arith import extract_answer, is_correct
-    out = []
-    for p in tqdm(problems, desc=desc):
-        g = generate(m.lm, m.tok, chat_prompt(m.tok, p.question, list(shots)), max_new_tokens, hooks=hooks)
-        out.append(dict(q=p.question, text=g.text, n=len(g.ids), seconds=g.seconds, correct=is_correct(extract_answer(g.text), p.answer)))
-    return out
+    print(desc, flush=True)
+    gs = generate_batch(m.lm, m.tok, [chat_prompt(m.tok, p.question, list(shots)) for p in problems], max_new_tokens, hooks=hooks,
+                        batch_size=batch_size, progress=True)
+    return [dict(q=p.question, gold=p.answer, text=g.text, n=len(g.ids), seconds=g.seconds, cpu_seconds=g.cpu_seconds,
+                 correct=is_correct(extract_answer(g.text), p.answer)) for p, g in zip(problems, gs)]
+
+
+def most_frequent(problems) -> dict:
+    "The trivial baseline: always answer the most frequent gold answer of `problems` (chosen in hindsight, an upper bound)"
+    from collections import Counter
+    gold, k = Counter(p.answer for p in problems).most_common(1)[0]
+    return dict(answer=gold, correct=[p.answer == gold for p in problems])
 
 
 def main(argv=None):
@@ -96,9 +104,12 @@ def main(argv=None):
     ap.add_argument("--n_arm", type=int, default=0, help="parts baselines/gsm8k: only the first n held-out problems (0: all)")
     ap.add_argument("--n_vec", type=int, default=20, help="training problems the static vector is averaged over")
     ap.add_argument("--alphas", type=float, nargs="+", default=[1.0])
+    ap.add_argument("--static_layers", type=int, nargs="+", default=None, help="layers the static vector is built at and added after (default: the hook layer)")
+    ap.add_argument("--batch_size", type=int, default=16, help="prompts per generation batch")
     ap.add_argument("--arms", nargs="+", default=["unsteered", "teacher", "static"], choices=["unsteered", "teacher", "static"])
     ap.add_argument("--which", choices=["all", "held_out"], default="all", help="part answers: every problem or the held-out ones")
-    ap.add_argument("--gsm8k", default="../shared/data/gsm8k/test.jsonl"); ap.add_argument("--n_gsm8k", type=int, default=30)
+    ap.add_argument("--gsm8k", default="../shared/data/gsm8k/test.jsonl"); ap.add_argument("--n_gsm8k", type=int, default=60,
+                    help="part gsm8k: held-out problems (after the 2 worked examples and the n_vec vector problems, one seeded draw)")
     a = ap.parse_args(argv)
     from reasoning_nb.train_steering import SteeringParams
     from reasoning_nb.frozen_lm import decoder_layers
@@ -113,20 +124,24 @@ def main(argv=None):
         return
     if a.part == "gsm8k":
         from reasoning_nb.arith import load_problems
-        probs = load_problems(a.gsm8k, len(shots) + a.n_gsm8k, 0)
-        shots, held = [(q.question, q.solution) for q in probs[:len(shots)]], probs[len(shots):]
-        train = []
+        probs = load_problems(a.gsm8k, len(shots) + a.n_vec + a.n_gsm8k, 0)           # one draw, cut into disjoint parts
+        shots, train, held = [(q.question, q.solution) for q in probs[:len(shots)]], probs[len(shots):len(shots) + a.n_vec], probs[len(shots) + a.n_vec:]
     held = held[:a.n_arm] if a.n_arm else held
-    res = dict(args=vars(a), layer=m.layer, n_layers=len(decoder_layers(m.lm)), arms={})
-    if "unsteered" in a.arms: res["arms"]["unsteered"] = answer_rows(m, held, a.max_new_tokens, desc="unsteered")
-    if "teacher" in a.arms: res["arms"]["teacher"] = answer_rows(m, held, a.max_new_tokens, shots=shots, desc="few-shot teacher")
-    if train and "static" in a.arms:
-        v = static_vector(m, shots, train[:a.n_vec], m.layer); res["static_norm"] = float(v.norm())
-        for al in a.alphas:
-            res["arms"][f"static_x{al:g}"] = answer_rows(m, held, a.max_new_tokens, hooks={m.layer: AddVector(al * v)}, desc=f"static x{al:g}")
+    from reasoning_nb.frozen_lm import generate_batch
+    generate_batch(m.lm, m.tok, ["Hi.", "Hello there."], 4)                         # warm-up: the first call is slow
+    res = dict(args=vars(a), layer=m.layer, n_layers=len(decoder_layers(m.lm)), arms={}, trivial=most_frequent(held), static_norm={},
+               shots=[q for q, _ in shots], vector_questions=[q.question for q in train[:a.n_vec]])
+    run = lambda name, **kw: res["arms"].__setitem__(name, answer_rows(m, held, a.max_new_tokens, desc=name, batch_size=a.batch_size, **kw))
+    if "unsteered" in a.arms: run("unsteered")
+    if "teacher" in a.arms: run("teacher", shots=shots)
+    if "static" in a.arms:
+        for layer in a.static_layers or [m.layer]:
+            v = static_vector(m, shots, train[:a.n_vec], layer); res["static_norm"][layer] = float(v.norm())
+            for al in a.alphas: run(f"static_L{layer}_x{al:g}", hooks={layer: AddVector(al * v)})
     res["wall_s"] = round(time.time() - t0)
     (out / f"{a.part}.json").write_text(json.dumps(res, indent=1))
     print(json.dumps({k: sum(r["correct"] for r in v) for k, v in res["arms"].items()}))
+    print(json.dumps({k: round(sum(r["n"] for r in v) / sum(r["cpu_seconds"] for r in v), 2) for k, v in res["arms"].items()}))
 
 
 if __name__ == "__main__":

@@ -87,18 +87,36 @@ def arms_table(arms: dict, speeds: dict):
     return out
 
 
+def arms_file(path, long_run) -> dict:
+    """The arms table of one `baselines.json` / `gsm8k.json` alone: accuracy, McNemar vs unsteered (and the long run's GRU where
+    its questions match), tokens/s per wall- and CPU-second, and the trivial baseline"""
+    from reasoning_nb.arith import accuracy
+    from reasoning_nb.stats import mcnemar
+    b = json.loads(Path(path).read_text()); arms = {k: [r["correct"] for r in v] for k, v in b["arms"].items()}
+    qs = [r["q"] for r in b["arms"]["unsteered"]]; long = json.loads(Path(long_run).read_text())
+    la = {x["q"]: x for x in long["answers"]}
+    if all(q in la for q in qs) and qs: arms["gru"] = [la[q]["correct_after"] for q in qs]
+    tab = arms_table(arms, {k: sum(r["n"] for r in v) / sum(r["seconds"] for r in v) for k, v in b["arms"].items()})
+    for k, v in b["arms"].items():
+        tab[k].update(tokens_per_cpu_s=sum(r["n"] for r in v) / sum(r["cpu_seconds"] for r in v), mean_tokens=float(np.mean([r["n"] for r in v])))
+    same = [la[q]["before"] == r["text"] for q, r in zip(qs, b["arms"]["unsteered"]) if q in la]
+    triv = b.get("trivial")
+    return dict(source=str(path), n=len(qs), arms=tab, static_norm=b.get("static_norm"), same_as_long_run_before=dict(identical_text=int(sum(same)), of=len(same)),
+                trivial=dict(answer=triv["answer"], accuracy=accuracy(triv["correct"]), vs_unsteered=mcnemar(arms["unsteered"], triv["correct"])) if triv else None)
+
+
 def plot(probe, arms, path):
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
-    ks = sorted(probe, key=int)
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4)) if probe else plt.subplots(1, 1, figsize=(max(6, len(arms)), 4))
+    ax = ax if probe else [None, ax]; ks = sorted(probe, key=int)
     for key in ["length", "logp", "entropy", "h0_entropy", "probe_L4", "probe_L16", "probe_L29", "probe_L29+tda"]:
         pts = [(int(k), probe[k][key]) for k in ks if key in probe[k]]
         if not pts: continue
         x = [k for k, _ in pts]; a = np.array([r["auroc"] for _, r in pts]); ci = np.array([r["ci"] for _, r in pts])
         ax[0].errorbar(x, a, yerr=[a - ci[:, 0], ci[:, 1] - a], label=key, capsize=2, marker="o")
-    ax[0].axhline(0.5, color="grey", lw=0.5); ax[0].set_xscale("log", base=2); ax[0].set_xlabel("answer tokens seen (k)")
-    ax[0].set_ylabel("AUROC for correct"); ax[0].legend(fontsize=7); ax[0].set_title("correctness from the first k tokens")
+    if probe: ax[0].axhline(0.5, color="grey", lw=0.5); ax[0].set_xscale("log", base=2); ax[0].set_xlabel("answer tokens seen (k)")
+    if probe: ax[0].set_ylabel("AUROC for correct"); ax[0].legend(fontsize=7); ax[0].set_title("correctness from the first k tokens")
     if arms:
         names = list(arms); acc = np.array([arms[n]["accuracy"]["accuracy"] for n in names])
         lo = np.array([arms[n]["accuracy"]["ci_low"] for n in names]); hi = np.array([arms[n]["accuracy"]["ci_high"] for n in names])
@@ -112,8 +130,14 @@ def main(argv=None):
     ap.add_argument("--out", default="outputs/steering_baselines")
     ap.add_argument("--long_run", default="papers/figures/steering_long_results.json")
     ap.add_argument("--arms_only", action="store_true", help="keep the AUROC tables of an earlier report.json, redo the arms")
+    ap.add_argument("--arms_json", default="", help="only the arms table of this baselines.json / gsm8k.json (into <its stem>_report.json, .png)")
     ap.add_argument("--n_boot", type=int, default=2000); ap.add_argument("--matched", type=int, default=16)
     a = ap.parse_args(argv)
+    if a.arms_json:
+        rep = arms_file(a.arms_json, a.long_run); f = Path(a.arms_json); stem = f.with_name(f.stem + "_report")
+        stem.with_suffix(".json").write_text(json.dumps(rep, indent=1, default=float)); plot({}, rep["arms"], stem.with_suffix(".png"))
+        print(json.dumps({k: (round(v["accuracy"]["accuracy"], 3), (v["vs_unsteered"] or {}).get("p")) for k, v in rep["arms"].items()}))
+        return
     out = Path(a.out); d = torch.load(out / "answers.pt", weights_only=False); rows = d["rows"]
     if a.arms_only: rep = json.loads((out / "report.json").read_text())
     else: rep = dict(n=len(rows), n_correct=sum(r["correct"] for r in rows), layers=d["layers"], ks=list(d["ks"]), n_boot=a.n_boot,

@@ -24,7 +24,7 @@ from .torch_utils import pick_dtype
 __all__ = ['SMOLLM2_GGUF', 'LAYER_PATHS', 'LM_DTYPES', 'smollm2_gguf', 'lm_cache', 'convert_gguf', 'char_tokenizer', 'tiny_lm',
            'lm_source', 'weight_bytes', 'load_lm', 'token_embeddings', 'decoder_layers', 'resolve_layer', 'attached',
            'stream', 'recorded', 'checkpoint_layers', 'saved_bytes', 'FrozenLMConfig', 'greedy', 'greedy_nocache',
-           'answer_rows', 'Generation', 'IdTokenizer', 'generate']
+           'answer_rows', 'Generation', 'IdTokenizer', 'generate', 'left_pad', 'until_eos', 'generate_batch']
 
 # %% ../nbs/17_frozen_lm.ipynb #fe4411e8
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -235,12 +235,13 @@ def load(self: FrozenLMConfig, device="cpu", name: Optional[str] = None, what: s
 # %% ../nbs/17_frozen_lm.ipynb #1b71d4c4
 @torch.no_grad()
 def greedy(model, ids: Optional[torch.Tensor] = None, embeds: Optional[torch.Tensor] = None, max_new_tokens: int = 16,
-           eos: Optional[int] = None) -> torch.Tensor:
-    "Greedy continuation [B, n <= max_new_tokens] of `ids` [B, P] or `embeds` [B, P, d], with the KV cache"
+           eos: Optional[int] = None, attention_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    "Greedy continuation [B, n <= max_new_tokens] of `ids` [B, P] or `embeds` [B, P, d] (0 in `attention_mask` [B, P]: padding), with the KV cache"
     check((ids is None) != (embeds is None), "greedy", "takes ids or embeds, one of them")
     x = dict(input_ids=ids) if ids is not None else dict(inputs_embeds=embeds.to(token_embeddings(model).dtype))
     B, P = (ids if ids is not None else embeds).shape[:2]
-    out = model.generate(**x, attention_mask=torch.ones(B, P, dtype=torch.long, device=model.device), do_sample=False,
+    mask = attention_mask if attention_mask is not None else torch.ones(B, P, dtype=torch.long, device=model.device)
+    out = model.generate(**x, attention_mask=mask.to(model.device), do_sample=False,
                          max_new_tokens=max_new_tokens, eos_token_id=eos, pad_token_id=eos if eos is not None else 0)
     return out[:, P:] if ids is not None else out
 
@@ -262,9 +263,9 @@ def greedy_nocache(model, ids: Optional[torch.Tensor] = None, embeds: Optional[t
     return new
 
 # %% ../nbs/17_frozen_lm.ipynb #19472cf9
-def answer_rows(chunks: list[torch.Tensor], prompt_len: int, n: int) -> torch.Tensor:
-    "The rows [n, ...] of per-call chunks ([1, T, ...] each, concatenated) that produced the n answer tokens"
-    return torch.cat(chunks, 1)[0, prompt_len - 1:prompt_len - 1 + n]
+def answer_rows(chunks: list[torch.Tensor], prompt_len: int, n: int, row: int = 0) -> torch.Tensor:
+    "The rows [n, ...] of batch row `row` of per-call chunks ([B, T, ...] each, concatenated) that produced the n answer tokens"
+    return torch.cat(chunks, 1)[row, prompt_len - 1:prompt_len - 1 + n]
 
 # %% ../nbs/17_frozen_lm.ipynb #afdeb9ff
 @dataclass
@@ -275,6 +276,7 @@ class Generation:
     seconds: float
     residuals: dict                    # layer -> [n_tokens, d] float32: the states that produced each answer token
     prompt_len: int                    # prompt tokens
+    cpu_seconds: float = float("nan")  # process CPU time of the call (batched: the batch's, shared evenly like `seconds`)
 
 # %% ../nbs/17_frozen_lm.ipynb #39e94b3d
 class IdTokenizer:
@@ -291,9 +293,52 @@ def generate(model, tok, prompt: str, max_new_tokens: int = 48, record: list[int
     ids = tok(prompt, return_tensors="pt", add_special_tokens=False).input_ids.to(model.device)
     with recorded(model, list(record)) as rec, ExitStack() as stack:
         for layer, hook in (hooks or {}).items(): stack.enter_context(attached(model, layer, hook))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         new = greedy(model, ids, max_new_tokens=max_new_tokens, eos=tok.eos_token_id)[0].tolist()
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     P = ids.shape[1]
     res = {l: answer_rows(v, P, len(new)).float().cpu() for l, v in rec.items()}
-    return Generation(tok.decode(new, skip_special_tokens=False), new, dt, res, P)
+    return Generation(tok.decode(new, skip_special_tokens=False), new, dt, res, P, cpu)
+
+# %% ../nbs/17_frozen_lm.ipynb #d5d958cf
+def left_pad(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Token ids [B, P] left-padded with `pad_id` to the longest of `seqs`, and their attention mask [B, P] (0 at padding)"
+    check(len(seqs) > 0 and all(len(s) > 0 for s in seqs), "left_pad", "needs at least one non-empty sequence")
+    P = max(map(len, seqs))
+    ids = torch.tensor([[pad_id] * (P - len(s)) + list(s) for s in seqs])
+    mask = torch.tensor([[0] * (P - len(s)) + [1] * len(s) for s in seqs])
+    return ids, mask
+
+# %% ../nbs/17_frozen_lm.ipynb #6a241924
+def until_eos(ids: list[int], eos: Optional[int]) -> list[int]:
+    "`ids` up to and including the first `eos` (all of them without one)"
+    return ids[:ids.index(eos) + 1] if eos is not None and eos in ids else list(ids)
+
+# %% ../nbs/17_frozen_lm.ipynb #6ee03f92
+def _answer_batch(model, tok, seqs: list[list[int]], max_new_tokens: int, record, hooks) -> list[Generation]:
+    "One left-padded batch of `generate_batch`"
+    ids, mask = left_pad(seqs, tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+    with recorded(model, list(record)) as rec, ExitStack() as stack:
+        for layer, hook in (hooks or {}).items(): stack.enter_context(attached(model, layer, hook))
+        t0, c0 = time.perf_counter(), time.process_time()
+        new = greedy(model, ids.to(model.device), max_new_tokens=max_new_tokens, eos=tok.eos_token_id, attention_mask=mask)
+        dt, cpu = (time.perf_counter() - t0) / len(seqs), (time.process_time() - c0) / len(seqs)
+    P, out = ids.shape[1], []
+    for i, row in enumerate(new.tolist()):
+        a = until_eos(row, tok.eos_token_id)
+        res = {l: answer_rows(v, P, len(a), row=i).float().cpu() for l, v in rec.items()}
+        out.append(Generation(tok.decode(a, skip_special_tokens=False), a, dt, res, len(seqs[i]), cpu))
+    return out
+
+# %% ../nbs/17_frozen_lm.ipynb #d1e074f6
+def generate_batch(model, tok, prompts: list[str], max_new_tokens: int = 48, record: list[int] = (), hooks: Optional[dict] = None,
+                   batch_size: int = 8, progress: bool = False) -> list[Generation]:
+    "`generate` for each of `prompts`, `batch_size` at a time (longest first, left-padded), in the order given"
+    check(batch_size >= 1, "batch_size", f"must be >= 1, got {batch_size}")
+    seqs = [tok(p, return_tensors="pt", add_special_tokens=False).input_ids[0].tolist() for p in prompts]
+    order, out = sorted(range(len(seqs)), key=lambda i: -len(seqs[i])), [None] * len(seqs)
+    from tqdm.auto import tqdm
+    for s in tqdm(range(0, len(order), batch_size), desc="batches", disable=not progress):
+        part = order[s:s + batch_size]
+        for i, g in zip(part, _answer_batch(model, tok, [seqs[i] for i in part], max_new_tokens, record, hooks)): out[i] = g
+    return out

@@ -11,7 +11,7 @@ from reasoning_nb.config import ConfigError
 from reasoning_nb.models.steering import (SteeringConfig, SteeringController, SteeringHook, steered_answer, distill_example,
     check_same_tokenizer, steering_kl, collate)
 from reasoning_nb.frozen_lm import (attached, recorded, decoder_layers, resolve_layer, greedy_nocache, IdTokenizer, tiny_lm, load_lm,
-    smollm2_gguf)
+    smollm2_gguf, generate, generate_batch, stream)
 from reasoning_nb.train_steering import SteeringTask
 from reasoning_nb.analysis.tda import diagrams, tda_features, persistence_entropy, TdaPredictor, cloud_features_torch
 from reasoning_nb.engine import fit, EngineConfig, OptimConfig
@@ -74,6 +74,21 @@ def test_cached_generation_equals_no_cache(tiny, proxy):
         assert g.ids == ref[0].tolist() and g.residuals[3].shape == (len(g.ids), 64) and gates.shape == (len(g.ids),)
     unsteered, _ = steered_answer(tiny, itok, "5 17 42 99 7", max_new_tokens=10)
     assert unsteered.ids != steered_answer(tiny, itok, "5 17 42 99 7", max_new_tokens=10, controller=ctl, layer=2)[0].ids
+
+def test_batched_generation_equals_one_at_a_time(tmp_path):
+    "Left padding, the attention mask and the per-row stop: batched answers (with a static vector added) are the single ones"
+    from transformers import AutoModelForCausalLM
+    wide = AutoModelForCausalLM.from_pretrained(tiny_lm(tmp_path / "w", tokenizer=None, n_layers=4, init_std=0.3)).eval()
+    itok, texts = IdTokenizer(), ["5 17 42 99 7", "8 3", "60 61 62 63 64 65 66 67", "9"]
+    itok.eos_token_id = generate(wide, itok, texts[1], max_new_tokens=10).ids[2]          # row 1 ends after 3 tokens
+    v = torch.randn(64, generator=torch.Generator().manual_seed(0))
+    add = lambda module, args, output: (stream(output) + v, *output[1:]) if isinstance(output, tuple) else stream(output) + v
+    for hooks in (None, {1: add}):
+        one = [generate(wide, itok, t, max_new_tokens=10, record=[2], hooks=hooks) for t in texts]
+        many = generate_batch(wide, itok, texts, max_new_tokens=10, record=[2], hooks=hooks, batch_size=4)
+        assert [g.ids for g in many] == [g.ids for g in one]
+        assert all(torch.allclose(a.residuals[2], b.residuals[2], atol=1e-3) for a, b in zip(one, many))
+        if hooks is None: assert len(many[1].ids) == 3 and max(len(g.ids) for g in many) > 3    # one row ends, others go on
 
 def test_kl_training_lowers_held_out_kl(tiny, tmp_path):
     g = torch.Generator().manual_seed(0)

@@ -23,6 +23,9 @@ gdn-norm-fp32|reasoning_nb/models/gdn.py|ct = torch.promote_types(x.dtype, torch
 steering-window-ignored|reasoning_nb/models/steering.py|if self.cfg.gru_input == "stream": return self.gru(z, h0)|if True: return self.gru(z, h0)|tests/test_steering.py -k window_gru
 steering-dynamic-static|reasoning_nb/models/steering.py|(B, T, d), r = x.shape, self.cfg.rank|(B, T, d), r = x.shape, self.cfg.rank; hs = hs.mean(1, keepdim=True).expand_as(hs)|tests/test_steering.py -k dynamic_factors
 steering-val-tda-frozen|reasoning_nb/train_steering.py|"val_h0_entropy": h0,|"val_h0_entropy": self.h0_unsteered,|tests/test_steering.py -k tda_check
+batch-right-pad|reasoning_nb/frozen_lm.py|ids = torch.tensor([[pad_id] * (P - len(s)) + list(s) for s in seqs])|ids = torch.tensor([list(s) + [pad_id] * (P - len(s)) for s in seqs])|tests/test_steering.py -k batched_generation
+batch-no-mask|reasoning_nb/frozen_lm.py|mask = torch.tensor([[0] * (P - len(s)) + [1] * len(s) for s in seqs])|mask = torch.ones(len(seqs), P, dtype=torch.long)|tests/test_steering.py -k batched_generation
+batch-no-stop|reasoning_nb/frozen_lm.py|a = until_eos(row, tok.eos_token_id)|a = row|tests/test_steering.py -k batched_generation
 write-in-place|reasoning_nb/checkpoint.py|tmp_w, tmp_s = Path(str(p["weights"]) + tag), Path(str(p["state"]) + tag)|tmp_w, tmp_s = p["weights"], p["state"]|tests/test_checkpoint_kill.py
 no-ddp|reasoning_nb/engine.py|net = nn.parallel.DistributedDataParallel(model) if d.world_size > 1 else model|net = model|tests/test_ddp.py -k match_one
 gdn-chunked|reasoning_nb/ops/gdn.py|return o.to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|return (o * 1.001).to(q.dtype), (S.view(B, H, K, V) if output_final_state else None)|tests/test_gdn_ops.py
