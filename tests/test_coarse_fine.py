@@ -56,3 +56,17 @@ def test_trainer_flops_per_step_as_torch_counts_them(tmp_path):
         for _ in range(2):                                             # the first step (fresh carry) and a carried one
             with FlopCounterMode(display=False) as fc, sdpa_kernel(SDPBackend.MATH): train_step(run)
             assert run.task.flops_per_step == fc.get_total_flops() > 0, (kw, run.task.flops_per_step, fc.get_flop_counts())
+
+def test_gpu_preset_builds_the_two_level_maze_model():
+    "presets/trm_maze_c2f.yaml over trm_maze.yaml: 10x10 -> 30x30 at the recipe's width; the flat width it names matches the parameters"
+    import yaml
+    from conftest import ROOT
+    from reasoning_nb.models.coarse_fine import level_sides
+    from reasoning_nb.models.puzzle import count_params
+    load = lambda n: yaml.safe_load((ROOT / "presets" / f"{n}.yaml").read_text())
+    s = PuzzleParams.from_flat(load("trm_maze") | load("trm_maze_c2f"))
+    cfg = s.model_config(vocab_size=6, seq_len=900, n_puzzles=1)
+    assert level_sides(cfg) == [10, 30] and step_flops(cfg, 768) > step_flops(cfg.replace(c2f_levels=1), 768)
+    from reasoning_nb.models.coarse_fine import make_puzzle_model
+    n_c2f = count_params(make_puzzle_model(cfg)); n_flat = count_params(make_puzzle_model(cfg.replace(c2f_levels=1, net=cfg.net.replace(d_model=736))))
+    assert abs(n_flat / n_c2f - 1) < 0.05, (n_c2f, n_flat)
