@@ -45,6 +45,13 @@ def plan(a) -> list[dict]:
     return arms
 
 
+def last_train(work: str, key: str) -> dict:
+    "The last training record's token and level losses / accuracies of a run (from its metrics file)"
+    path = Path(work) / key / "results" / "metrics_maze_trm.jsonl"
+    recs = [json.loads(l) for l in path.read_text().splitlines() if '"train"' in l] if path.exists() else []
+    return {k: v for k, v in recs[-1].items() if k in ("lm_loss", "coarse_loss") or k.startswith("level")} if recs else {}
+
+
 def plot(out: Path, res: dict):
     import matplotlib.pyplot as plt
     runs = list(res["runs"].values())
@@ -86,7 +93,8 @@ def main(argv=None):
     for seed in seeds:
         for arm in arms:
             key = f"{arm['name']}_s{seed}"
-            if key in res["runs"]: print("skip", key); continue
+            if key in res["runs"]:
+                res["runs"][key].setdefault("train_last", last_train(a.work, key)); print("skip", key); continue
             s = settings(a, arm, seed, arm["steps"])
             if train_set is None: train_set, test_set = s.kind.build(s.data_config())
             t = time.process_time()
@@ -94,10 +102,12 @@ def main(argv=None):
             res["runs"][key] = {"arm": arm["name"], "seed": seed, "steps": r["step"], "train_flops": r["train_flops"], "n_params": r["n_params"],
                                 "cpu_s": time.process_time() - t, "final": {k: r["final"][k] for k in KEYS},
                                 "initial": {k: r["initial"][k] for k in KEYS} if r["initial"] else None,
-                                "train_loss_last": r["train_curve"][-1]["lm_loss"] if r["train_curve"] else None}
+                                "train_loss_last": r["train_curve"][-1]["lm_loss"] if r["train_curve"] else None,
+                                "train_last": last_train(a.work, key)}
             print(key, json.dumps(res["runs"][key]))
             out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1) + "\n")
             plot(out, res)
+    out.write_text(json.dumps(res, indent=1) + "\n"); plot(out, res)
     return res
 
 
