@@ -28,6 +28,7 @@ from .models.memory import MemoryConfig, memory_step, hit_metrics
 from .models.predict import predict, puzzle_metrics, to_batch
 from .models.ttt import TTTAdapter, TTTConfig, leave_one_out
 from .models.puzzle import PuzzleModel, PuzzleModelConfig, count_params, step_flops
+from .models.coarse_fine import make_puzzle_model, level_loss
 from .puzzles.base import PUZZLES, PuzzleDataConfig, PuzzleKind, puzzle_kind
 
 # %% auto #0
@@ -104,7 +105,7 @@ class PuzzleTask(CarriedSlots, Task):
         self.ev_rows = self.kind.eval_rows(self.test_set, self.train_cfg.eval_size, self.seed)
 
     def build_model(self):
-        self.model = PuzzleModel(self.cfg)
+        self.model = make_puzzle_model(self.cfg)                      # flat, or coarse to fine (c2f_levels > 1)
         self.ema_exclude = tuple(self.model.puzzle_emb_parameters())
         self.halting = make_halting(self.model)                       # BCE or DQN: one interface
         a = self.cfg.effective_act                                    # the engine logs step x this as `flops`
@@ -138,8 +139,10 @@ def loss(self: PuzzleTask, net, batch):
     if self.carry is None: self.carry = self.model.initial_carry(batch)
     loaded = self.carry.halted.sum()
     self.carry, out, loss, m = self.halting.step(net, self.carry, batch)
+    if "level_logits" in out:                                         # the coarse-to-fine model's coarser levels (16f)
+        extra, lm = level_loss(out, self.carry.data["labels"], cfg=self.cfg); loss, m = loss + extra, m | lm
     self.emb_ids = self.carry.data["puzzle_ids"]                      # the ids this step's embedding looked up
-    keep = ("lm_loss", "accuracy", "exact_accuracy", "steps", "halt_rate", "q_halt_loss", "q_halt_accuracy") + self.halting.metric_names
+    keep = ("lm_loss", "accuracy", "exact_accuracy", "steps", "halt_rate", "q_halt_loss", "q_halt_accuracy") + self.halting.metric_names + tuple(k for k in m if k.startswith("level") or k == "coarse_loss")
     mem = memory_step(self.model.memory, self.carry, out) if self.model.memory is not None else {}
     return loss, {k: m[k] for k in keep} | {"puzzles_loaded": loaded} | mem, len(batch["inputs"])
 

@@ -11,7 +11,7 @@ from reasoning_nb.train_puzzles import PuzzleParams
 
 NB = ROOT / "nbs" / "21_train_puzzles.ipynb"
 RECIPES = ["trm_sudoku_mlp", "trm_sudoku_att", "trm_maze", "trm_arc1", "trm_arc2"]
-OVERLAYS = ["trm_tiny_deep", "trm_dqn"]
+OVERLAYS = ["trm_tiny_deep", "trm_dqn", "trm_maze_c2f"]
 
 def _load(name): return yaml.safe_load((ROOT / "presets" / f"{name}.yaml").read_text())
 

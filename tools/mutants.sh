@@ -131,6 +131,10 @@ hybrid-trm-frozen|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.req
 hybrid-trm-never-trained|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm.requires_grad_(False), adapters|tests/test_hybrid.py -k frozen_trm
 engine-ema-returned|reasoning_nb/engine.py|    if run.ema: run.ema.apply()                       # the caller gets the weights that were evaluated|    pass|tests/test_engine.py
 hybrid-prefix|reasoning_nb/train_hybrid.py|prompt = torch.cat([net.adapters.to_text([y, z]), E|prompt = torch.cat([net.adapters.to_text([y, z]).detach(), E|tests/test_hybrid.py -k frozen_trm
+c2f-zero-init|reasoning_nb/models/coarse_fine.py|nn.init.zeros_(self.proj.weight)|nn.init.normal_(self.proj.weight, std=0.1)|tests/test_coarse_fine.py -k flat_model
+c2f-resample|reasoning_nb/models/coarse_fine.py|t = t.reshape(B, c, f, c, f, *R).transpose(2, 3)|t = t.reshape(B, c, f, c, f, *R)|tests/test_coarse_fine.py -k identity
+c2f-flops|reasoning_nb/models/coarse_fine.py| - (len(sides) - 1) * batch_size * q||tests/test_coarse_fine.py -k flops_per_step
+c2f-no-coarse-loss|reasoning_nb/train_puzzles.py|loss, m = loss + extra,|loss, m = loss + 0 * extra,|tests/test_coarse_fine.py -k own_loss
 EOF
 )
 

@@ -35,6 +35,12 @@ class PuzzleModelConfig(Config):
     vocab_size: int = 11             # token vocabulary (0 = PAD)
     seq_len: int = 81                # cells per puzzle (the prefix comes on top)
     memory: Optional[MemoryConfig] = None   # associative memory read at every outer cycle, written by the task (None = off)
+    c2f_levels: int = 1              # coarse-to-fine levels (16f): 1 = this flat model; L: square grids of side s/f^(L-1) ... s, each a TRM whose answer conditions the next
+    c2f_factor: int = 2              # grid side ratio f between neighbouring levels
+    c2f_upsample: str = "repeat"     # the coarse answer into the finer x: "repeat" (each cell copied to its f x f block, then a D x D map) or "learned" (D -> f^2 D)
+    c2f_loss_weight: float = 1.0     # weight of each coarser level's token loss (its labels: the labels pooled)
+    c2f_detach: bool = False         # staged: the finer level reads the coarse answer without gradient (each level learns from its own loss); False: joint
+    c2f_priority: str = ""           # comma-separated token ids that win a pooled block when present, in this order (maze: '3,4,5', S G path); other blocks: majority
 
     def validate(self):
         for k, lo in (("puzzle_emb_len", 0), ("n_puzzles", 1), ("vocab_size", 2), ("seq_len", 1)):
@@ -42,6 +48,14 @@ class PuzzleModelConfig(Config):
         check(self.memory is None or self.mode != "transformer", "memory", "needs a recursive mode (trm or hrm): the baseline has no outer cycle")
         check(not self.deep_supervision or self.mode == "transformer", "deep_supervision",
               f"is an option of recursion.mode='transformer' (trm and hrm always carry their state), got {self.mode!r}")
+        check(self.c2f_levels >= 1, "c2f_levels", f"must be >= 1, got {self.c2f_levels}")
+        check(self.c2f_factor >= 2, "c2f_factor", f"must be >= 2, got {self.c2f_factor}")
+        check(self.c2f_upsample in ("repeat", "learned"), "c2f_upsample", f"must be 'repeat' or 'learned', got {self.c2f_upsample!r}")
+        check(self.c2f_loss_weight >= 0, "c2f_loss_weight", f"must be >= 0, got {self.c2f_loss_weight}")
+        check(all(t.strip().isdigit() for t in self.c2f_priority.split(",")) if self.c2f_priority else True, "c2f_priority",
+              f"must be comma-separated token ids, got {self.c2f_priority!r}")
+        check(self.c2f_levels == 1 or (self.mode != "transformer" and self.memory is None), "c2f_levels",
+              f"> 1 needs mode trm or hrm without memory, got mode={self.mode!r}, memory={'on' if self.memory else 'off'}")
         self.net = self.net.replace(seq_len=self.seq_len + self.puzzle_emb_len)   # the positions the network sees
 
     @property
@@ -146,6 +160,9 @@ def net_flops(c: ReasonerNetConfig) -> float:
 # %% ../../nbs/16_puzzle_model.ipynb #dd7cd50b
 def step_flops(cfg: PuzzleModelConfig, batch_size: int, *, lookahead: bool = False) -> float:
     "Training matmul FLOPs of one optimizer step: every slot of `batch_size` takes one supervision step (forward + backward)"
+    if cfg.c2f_levels > 1:                                                        # the coarse-to-fine model counts its levels (16f)
+        from reasoning_nb.models.coarse_fine import c2f_step_flops
+        return c2f_step_flops(cfg, batch_size, lookahead=lookahead)
     r, c = cfg.recursion, cfg.net
     net, q = net_flops(c), 2 * c.d_model * 2                                      # a network call, the Q head
     head = 2 * cfg.seq_len * c.d_model * cfg.vocab_size + q                       # token head on the cells, Q head
