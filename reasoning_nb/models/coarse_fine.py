@@ -1,4 +1,7 @@
-"""`CoarseFineModel` runs one TRM per scale of the same puzzle, pooled to coarser grids (a 12×12 maze at 3×3, 6×6 and 12×12: any side divisible by f^(L-1), with one factor f between neighbouring levels); the coarse answer, repeated onto the finer grid, is added to the finer level's input embedding through a map that starts at zero, so the untrained model computes exactly what the flat TRM computes.
+"""`CoarseFineModel` runs one TRM per scale of the same puzzle, pooled to coarser grids (a 12×12 maze at 3×3, 6×6 and
+12×12: any side divisible by f^(L-1), with one factor f between neighbouring levels); the coarse answer, repeated
+onto the finer grid, is added to the finer level's input embedding through a map that starts at zero, so the
+untrained model computes exactly what the flat TRM computes.
 
 Docs: https://reasoning-nb.github.io/reasoning_nb/coarse_fine.html.md"""
 
