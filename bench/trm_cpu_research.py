@@ -11,6 +11,15 @@ baselines. Writes `papers/figures/trm_cpu_research.json` and `.png`; the runs' o
     OMP_NUM_THREADS=1 nice -n 5 python bench/trm_cpu_research.py --jobs 2          # all runs, then the summary
     python bench/trm_cpu_research.py --only trm --seeds 0 --steps 100               # a quick probe
     python bench/trm_cpu_research.py --summarize                                    # JSON + plot from finished runs
+
+Study "converge" (issue 19: a regime where the models converge, every configuration at equal training FLOPs; also
+written: the train-set check and held-out exact accuracy by deduction depth), and the two probes that chose it:
+
+    OMP_NUM_THREADS=1 nice -n 5 python bench/trm_cpu_research.py --study converge --only trm_mlp transformer --jobs 3
+    python bench/trm_cpu_research.py --study converge --summarize
+    OMP_NUM_THREADS=1 python bench/trm_cpu_research.py --study converge16 --only trm_mlp transformer --seeds 0
+    OMP_NUM_THREADS=1 python bench/trm_cpu_research.py --study converge16 --only trm_attention --seeds 0 --steps 2000
+    OMP_NUM_THREADS=1 python bench/trm_cpu_research.py --study maze9 --seeds 0
 """
 import argparse, json, os, time
 from concurrent.futures import ProcessPoolExecutor
@@ -52,6 +61,21 @@ STUDIES = {
         },
         questions={"needs iteration": ("trm_mlp", "transformer"), "MLP-t vs attention": ("trm_mlp", "trm_attention"),
                    "TRM vs HRM vs transformers": ("trm_mlp", "hrm_mlp", "transformer_ds", "transformer")}),
+    # the probes that chose the regime (one seed each): 16 blanks did not need iteration; 9x9 mazes did not converge
+    "converge16": dict(
+        scale=dict(dataset="sudoku", max_blanks=16, min_rating=0, n_train=1000, n_test=256, n_aug=7),
+        train=dict(steps=2000, batch_size=32, lr=2e-3, warmup_steps=50, eval_interval=250, halt_max_steps=8, ema=True),
+        ref="trm_mlp", n_evals=8,
+        configs={"trm_mlp":       dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
+                 "transformer":   dict(mode="transformer", arch="mlp", d_model=64, n_layers=2),
+                 "trm_attention": dict(mode="trm", arch="attention", d_model=64, n_layers=2, H_cycles=2, L_cycles=2)},
+        questions={}),
+    "maze9": dict(
+        scale=dict(dataset="maze", maze_size=9, min_path_len=12, loop_prob=0.0, n_train=1000, n_test=200, n_aug=7),
+        train=dict(steps=2000, batch_size=32, lr=2e-3, warmup_steps=50, eval_interval=250, halt_max_steps=8, ema=True),
+        configs={"trm_attention": dict(mode="trm", arch="attention", d_model=64, n_layers=2, H_cycles=2, L_cycles=2),
+                 "trm_mlp":       dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2)},
+        questions={}),
 }
 STUDY = "short"
 SCALE, TRAIN, CONFIGS, QUESTIONS = (STUDIES[STUDY][k] for k in ("scale", "train", "configs", "questions"))
@@ -126,6 +150,8 @@ def final_checks(model, train_set, test_set, n_train_rows: int = 256) -> dict:
     tr = puzzle_metrics(train_set, rows, **predict(model, train_set, rows))
     te_rows = np.arange(len(test_set)); p = predict(model, test_set, te_rows)
     te = puzzle_metrics(test_set, te_rows, **p)
+    if SCALE["dataset"] != "sudoku": return {"train_check": {k: tr[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")} | {"n": len(rows)},
+                                             "test_check": {k: te[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")}, "exact_by_depth": {}}
     depth = np.array([deduction_depth(x) for x in test_set.inputs])
     solved = ((p["preds"] == test_set.labels) | (test_set.labels == 0)).all(1)
     by_depth = {str(int(d)) if np.isfinite(d) else "inf": {"n": int((depth == d).sum()), "exact": float(solved[depth == d].mean())}

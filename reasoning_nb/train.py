@@ -297,7 +297,8 @@ def train_exp8(argv: Optional[list[str]] = None):
     res = run_exp8(params, progress=progress)
     if res is not None and "loss_improvement_pct" in res: print(json.dumps({k: res[k] for k in ("loss_improvement_pct", "flops_per_token_ratio")}))
     elif res is not None: print(json.dumps({k: res[k] for k in ("steps", "final_val_loss", "best_val_loss", "tokens_per_s")}))
-    if dist.is_initialized(): dist.destroy_process_group()
+    if dist.is_initialized():                     # every rank here before any tears its connections down (gloo aborts a rank
+        dist.barrier(); dist.destroy_process_group()  # whose peer closed first: 'terminate called without an active exception')
 
 # %% ../nbs/19_train_lm.ipynb #a1fa88a5
 def train_exp8_cli(argv: Optional[list[str]] = None):
