@@ -176,3 +176,14 @@ def test_cli_bad_input_is_one_line(tmp_path, args, message):
     r = subprocess.run([*MAIN, *map(fill, args)], capture_output=True, text=True)
     lines = r.stderr.splitlines()
     assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(fill(message)), r.stderr
+
+
+def test_deduction_depth_counts_parallel_rounds_of_naked_singles():
+    from reasoning_nb.puzzles.sudoku import deduction_depth, UNITS, BLANK
+    sol = encode_sudoku("534678912672195348198342567859761423426853791713924856961537284287419635345286179")
+    one = sol.copy(); one[[0, 40]] = BLANK                 # two unrelated blanks: both filled in the same round
+    assert deduction_depth(one) == 1.0
+    chain = sol.copy(); chain[UNITS[0]] = BLANK; chain[UNITS[9]] = BLANK   # row 1 and column 1: the corner waits a round
+    assert deduction_depth(chain) == 2.0
+    assert deduction_depth(sol) == 0.0
+    empty = np.full(81, BLANK); assert deduction_depth(empty) == float("inf")   # no single candidate anywhere

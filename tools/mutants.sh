@@ -130,6 +130,7 @@ trm-unrolled-grad|reasoning_nb/models/lm_trm.py|for _ in range(model.cfg.recursi
 hybrid-trm-frozen|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm, adapters|tests/test_hybrid.py -k frozen_trm
 hybrid-trm-never-trained|reasoning_nb/train_hybrid.py|self.trm, self.adapters = trm.requires_grad_(train_trm), adapters|self.trm, self.adapters = trm.requires_grad_(False), adapters|tests/test_hybrid.py -k frozen_trm
 engine-ema-returned|reasoning_nb/engine.py|    if run.ema: run.ema.apply()                       # the caller gets the weights that were evaluated|    pass|tests/test_engine.py
+sudoku-depth-serial|reasoning_nb/puzzles/sudoku.py|        for i, d in single.items(): g[i] = d|        i, d = next(iter(single.items())); g[i] = d|tests/test_sudoku.py -k deduction_depth
 hybrid-prefix|reasoning_nb/train_hybrid.py|prompt = torch.cat([net.adapters.to_text([y, z]), E|prompt = torch.cat([net.adapters.to_text([y, z]).detach(), E|tests/test_hybrid.py -k frozen_trm
 c2f-zero-init|reasoning_nb/models/coarse_fine.py|nn.init.zeros_(self.proj.weight)|nn.init.normal_(self.proj.weight, std=0.1)|tests/test_coarse_fine.py -k flat_model
 c2f-resample|reasoning_nb/models/coarse_fine.py|t = t.reshape(B, c, f, c, f, *R).transpose(2, 3)|t = t.reshape(B, c, f, c, f, *R)|tests/test_coarse_fine.py -k identity
