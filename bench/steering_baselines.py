@@ -94,6 +94,13 @@ def most_frequent(problems) -> dict:
     return dict(answer=gold, correct=[p.answer == gold for p in problems])
 
 
+def gsm8k_split(path, n_shots: int, n_vec: int, n_held: int) -> tuple[list, list, list]:
+    "One seeded draw (seed 0) from the GSM8K file, cut into disjoint (worked examples, vector problems, held-out problems)"
+    from reasoning_nb.arith import load_problems
+    probs = load_problems(path, n_shots + n_vec + n_held, 0)
+    return [(q.question, q.solution) for q in probs[:n_shots]], probs[n_shots:n_shots + n_vec], probs[n_shots + n_vec:]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="steering_baselines.py")
     ap.add_argument("--part", choices=["answers", "baselines", "gsm8k"], required=True)
@@ -122,10 +129,7 @@ def main(argv=None):
         torch.save(dict(rows=rows, ks=KS, layers=a.layers, tda_layer=m.tda_layer, args=vars(a)), out / "answers.pt")
         print(json.dumps(dict(n=len(rows), correct=sum(r["correct"] for r in rows), wall_s=round(time.time() - t0))))
         return
-    if a.part == "gsm8k":
-        from reasoning_nb.arith import load_problems
-        probs = load_problems(a.gsm8k, len(shots) + a.n_vec + a.n_gsm8k, 0)           # one draw, cut into disjoint parts
-        shots, train, held = [(q.question, q.solution) for q in probs[:len(shots)]], probs[len(shots):len(shots) + a.n_vec], probs[len(shots) + a.n_vec:]
+    if a.part == "gsm8k": shots, train, held = gsm8k_split(a.gsm8k, len(shots), a.n_vec, a.n_gsm8k)
     held = held[:a.n_arm] if a.n_arm else held
     from reasoning_nb.frozen_lm import generate_batch
     generate_batch(m.lm, m.tok, ["Hi.", "Hello there."], 4)                         # warm-up: the first call is slow

@@ -87,17 +87,27 @@ def arms_table(arms: dict, speeds: dict):
     return out
 
 
-def arms_file(path, long_run) -> dict:
-    """The arms table of one `baselines.json` / `gsm8k.json` alone: accuracy, McNemar vs unsteered (and the long run's GRU where
-    its questions match), tokens/s per wall- and CPU-second, and the trivial baseline"""
+def gru_rows(path, qs: list[str]) -> list[dict]:
+    "The per-answer rows of `steering_variants.py --gsm8k`'s JSON in the order of questions `qs` (all of them must be there)"
+    rows = {r["q"]: r for r in json.loads(Path(path).read_text())["rows"]}
+    missing = [q for q in qs if q not in rows]
+    if missing: raise ValueError(f"gru_json: {len(missing)} of the {len(qs)} questions have no answer there, e.g. {missing[0][:60]!r}")
+    return [rows[q] for q in qs]
+
+
+def arms_file(path, long_run, gru_json="") -> dict:
+    """The arms table of one `baselines.json` / `gsm8k.json` alone: accuracy, McNemar vs unsteered (and vs the GRU: the long
+    run's where its questions match, or `gru_json`'s steered answers), tokens/s per wall- and CPU-second, and the trivial baseline"""
     from reasoning_nb.arith import accuracy
     from reasoning_nb.stats import mcnemar
     b = json.loads(Path(path).read_text()); arms = {k: [r["correct"] for r in v] for k, v in b["arms"].items()}
     qs = [r["q"] for r in b["arms"]["unsteered"]]; long = json.loads(Path(long_run).read_text())
     la = {x["q"]: x for x in long["answers"]}
     if all(q in la for q in qs) and qs: arms["gru"] = [la[q]["correct_after"] for q in qs]
-    tab = arms_table(arms, {k: sum(r["n"] for r in v) / sum(r["seconds"] for r in v) for k, v in b["arms"].items()})
-    for k, v in b["arms"].items():
+    rows = dict(b["arms"], **({"gru": gru_rows(gru_json, qs)} if gru_json else {}))
+    if gru_json: arms["gru"] = [r["correct"] for r in rows["gru"]]
+    tab = arms_table(arms, {k: sum(r["n"] for r in v) / sum(r["seconds"] for r in v) for k, v in rows.items()})
+    for k, v in rows.items():
         tab[k].update(tokens_per_cpu_s=sum(r["n"] for r in v) / sum(r["cpu_seconds"] for r in v), mean_tokens=float(np.mean([r["n"] for r in v])))
     same = [la[q]["before"] == r["text"] for q, r in zip(qs, b["arms"]["unsteered"]) if q in la]
     triv = b.get("trivial")
@@ -131,10 +141,11 @@ def main(argv=None):
     ap.add_argument("--long_run", default="papers/figures/steering_long_results.json")
     ap.add_argument("--arms_only", action="store_true", help="keep the AUROC tables of an earlier report.json, redo the arms")
     ap.add_argument("--arms_json", default="", help="only the arms table of this baselines.json / gsm8k.json (into <its stem>_report.json, .png)")
+    ap.add_argument("--gru_json", default="", help="with --arms_json: the GRU arm from `steering_variants.py --gsm8k`'s answers")
     ap.add_argument("--n_boot", type=int, default=2000); ap.add_argument("--matched", type=int, default=16)
     a = ap.parse_args(argv)
     if a.arms_json:
-        rep = arms_file(a.arms_json, a.long_run); f = Path(a.arms_json); stem = f.with_name(f.stem + "_report")
+        rep = arms_file(a.arms_json, a.long_run, a.gru_json); f = Path(a.arms_json); stem = f.with_name(f.stem + "_report")
         stem.with_suffix(".json").write_text(json.dumps(rep, indent=1, default=float)); plot({}, rep["arms"], stem.with_suffix(".png"))
         print(json.dumps({k: (round(v["accuracy"]["accuracy"], 3), (v["vs_unsteered"] or {}).get("p")) for k, v in rep["arms"].items()}))
         return

@@ -318,3 +318,19 @@ def test_run_steering_bad_files(tmp_path, tiny_dir, monkeypatch):
     with pytest.raises(FileNotFoundError, match="dataset data/gsm8k_test.json: no such file or folder"): run(dataset="data/gsm8k_test.json")
     with pytest.raises(FileNotFoundError, match="model ./no_such_model: no such file or folder"): run(model="./no_such_model")
     with pytest.raises(FileNotFoundError, match="teacher ./no_teacher: no such file or folder"): run(teacher="./no_teacher")
+
+def test_baseline_report_gru_arm(tmp_path):
+    "steering_baselines_report --gru_json: the GRU's answers are paired with the arms by question, not by file order"
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("sbr", ROOT / "bench" / "steering_baselines_report.py")
+    rep = importlib.util.module_from_spec(spec); spec.loader.exec_module(rep)
+    row = lambda q, c: dict(q=q, text="", n=10, seconds=1.0, cpu_seconds=2.0, correct=c)
+    qs, teacher = ["a", "b", "c", "d"], [True, True, False, False]
+    arms = tmp_path / "gsm8k.json"; gru = tmp_path / "gru.json"
+    arms.write_text(json.dumps(dict(arms=dict(unsteered=[row(q, False) for q in qs], teacher=[row(q, c) for q, c in zip(qs, teacher)]))))
+    gru.write_text(json.dumps(dict(rows=[row(q, c) for q, c in reversed(list(zip(qs, [True, True, True, False])))])))
+    t = rep.arms_file(arms, ROOT / "papers" / "figures" / "steering_long_results.json", gru)["arms"]
+    assert t["gru"]["accuracy"]["accuracy"] == 0.75 and t["gru"]["tokens_per_cpu_s"] == 5.0
+    assert (t["teacher"]["vs_gru"]["both"], t["teacher"]["vs_gru"]["only_a"], t["teacher"]["vs_gru"]["only_b"]) == (2, 1, 0)
+    gru.write_text(json.dumps(dict(rows=[row("a", True)])))
+    with pytest.raises(ValueError, match="gru_json: 3 of the 4"): rep.arms_file(arms, ROOT / "papers" / "figures" / "steering_long_results.json", gru)
