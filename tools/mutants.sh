@@ -137,6 +137,7 @@ c2f-resample|reasoning_nb/models/coarse_fine.py|t = t.reshape(B, c, f, c, f, *R)
 c2f-flops|reasoning_nb/models/coarse_fine.py| - (len(sides) - 1) * batch_size * q||tests/test_coarse_fine.py -k flops_per_step
 c2f-no-coarse-loss|reasoning_nb/train_puzzles.py|loss, m = loss + extra,|loss, m = loss + 0 * extra,|tests/test_coarse_fine.py -k own_loss
 baseline-gru-order|bench/steering_baselines_report.py|    return [rows[q] for q in qs]|    return list(rows.values())|tests/test_steering.py -k baseline_report_gru
+research-pair-by-order|bench/trm_cpu_research.py|d = np.array([fb[s] - fa[s] for s in seeds])|d = np.array([y - x for x, y in zip(fa.values(), fb.values())])|tests/test_bench_research.py
 EOF
 )
 
