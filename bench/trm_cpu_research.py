@@ -61,11 +61,16 @@ STUDIES = {
             "separate_H":     dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, separate_H=True),
             # 1.5x the width, half the recursion (3 network calls per step, not 6): 1.13x trm_mlp's FLOPs per step
             "wide_shallow":   dict(mode="trm", arch="mlp", d_model=96, n_layers=2, H_cycles=1, L_cycles=2),
+            # data efficiency: trm_mlp on the first 100 / 300 of the same generated training puzzles (x 8), same test set
+            "trm_mlp_n100":   dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, n_train=100),
+            "trm_mlp_n300":   dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, n_train=300),
+            "trm_mlp_n3000":  dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, n_train=3000),
         },
         questions={"needs iteration": ("trm_mlp", "transformer"), "MLP-t vs attention": ("trm_mlp", "trm_attention"),
                    "TRM vs HRM vs transformers": ("trm_mlp", "hrm_mlp", "transformer_ds", "transformer"),
                    "shared vs separate H (equal width)": ("trm_mlp", "separate_H"),
-                   "tiny-deep vs wide-shallow": ("trm_mlp", "wide_shallow")}),
+                   "tiny-deep vs wide-shallow": ("trm_mlp", "wide_shallow"),
+                   "data efficiency (1,000 training puzzles vs fewer)": ("trm_mlp", "trm_mlp_n3000", "trm_mlp_n300", "trm_mlp_n100")}),
     # the probes that chose the regime (one seed each): 16 blanks did not need iteration; 9x9 mazes did not converge
     "converge16": dict(
         scale=dict(dataset="sudoku", max_blanks=16, min_rating=0, n_train=1000, n_test=256, n_aug=7),
@@ -116,8 +121,9 @@ def settings(name: str, seed: int = 0, steps: int = TRAIN["steps"]):
                                    "device": "cpu", "eval_size": None, "n_pictures": 2, "output_dir": str(OUT / f"{name}_s{seed}")})
 
 
-def data():
-    s = settings(next(iter(CONFIGS)))
+def data(name: str = None):
+    "The (train, test) sets of configuration `name` (default the study's first): a configuration may set `n_train`; the test set is the same"
+    s = settings(name or next(iter(CONFIGS)))
     return s.kind.build(s.data_config())
 
 
@@ -132,7 +138,7 @@ def run_one(name: str, seed: int, steps: int) -> dict:
     import torch
     torch.set_num_threads(1)
     from reasoning_nb.train_puzzles import train_puzzles
-    train_set, test_set = data()
+    train_set, test_set = data(name)
     t0 = time.time()
     res = train_puzzles(settings(name, seed, steps), train_set, test_set, progress=False, keep_model=True)
     extra = final_checks(res.pop("model"), train_set, test_set) if STUDY != "short" else {}
@@ -302,7 +308,7 @@ if __name__ == "__main__":
     use_study(a.study)
     names = a.only or list(CONFIGS)
     if not a.summarize:
-        data()                                                       # build the cached set once, before the workers
+        for n in names: data(n)                                      # build the cached sets once, before the workers
         jobs = [(a.study, n, s, a.steps or budget_steps(n)) for s in a.seeds for n in names]
         with ProcessPoolExecutor(a.jobs) as ex: list(ex.map(run_in_study, *zip(*jobs)))
     s = summarize()
