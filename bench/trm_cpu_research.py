@@ -65,10 +65,24 @@ STUDIES = {
             "trm_mlp_n100":   dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, n_train=100),
             "trm_mlp_n300":   dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, n_train=300),
             "trm_mlp_n3000":  dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, n_train=3000),
+            # separate H at equal parameters and equal FLOPs per step: two 1-layer networks, 5 z-updates per cycle (12 layer
+            # passes per step, as trm_mlp's 2 x (2 + 1) calls of 2 layers); 224,258 parameters each (MLP-t's token mixer does
+            # not shrink with the width, so a narrower separate_H cannot match the parameters)
+            "separate_H_eqparams": dict(mode="trm", arch="mlp", d_model=64, n_layers=1, H_cycles=2, L_cycles=5, separate_H=True),
+            # halting (trm_mlp is BCE with the MLP Q head): DQN halting (its look-ahead makes a step 1.33x dearer, so fewer
+            # steps), DQN with the intrinsic bonuses (count, RND, dynamics at 0.1 each), and the associative memory bank
+            "dqn_mlp":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn"),
+            "dqn_mlp_intrinsic": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn",
+                                      novelty_weight=0.1, rnd_weight=0.1, dynamics_weight=0.1),
+            "trm_mlp_memory": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, use_memory=True),
         },
         questions={"needs iteration": ("trm_mlp", "transformer"), "MLP-t vs attention": ("trm_mlp", "trm_attention"),
                    "TRM vs HRM vs transformers": ("trm_mlp", "hrm_mlp", "transformer_ds", "transformer"),
                    "shared vs separate H (equal width)": ("trm_mlp", "separate_H"),
+                   "shared vs separate H (equal parameters)": ("trm_mlp", "separate_H_eqparams"),
+                   "BCE vs DQN halting (MLP Q head)": ("trm_mlp", "dqn_mlp"),
+                   "intrinsic bonus (DQN)": ("dqn_mlp", "dqn_mlp_intrinsic"),
+                   "memory on/off": ("trm_mlp", "trm_mlp_memory"),
                    "tiny-deep vs wide-shallow": ("trm_mlp", "wide_shallow"),
                    "data efficiency (1,000 training puzzles vs fewer)": ("trm_mlp", "trm_mlp_n3000", "trm_mlp_n300", "trm_mlp_n100")}),
     # the probes that chose the regime (one seed each): 16 blanks did not need iteration; 9x9 mazes did not converge
@@ -161,14 +175,19 @@ def final_checks(model, train_set, test_set, n_train_rows: int = 256) -> dict:
     tr = puzzle_metrics(train_set, rows, **predict(model, train_set, rows))
     te_rows = np.arange(len(test_set)); p = predict(model, test_set, te_rows)
     te = puzzle_metrics(test_set, te_rows, **p)
+    cfg, model.act_cfg = model.act_cfg, model.act_cfg.replace(eval_halting="learned")     # the same model halting by its Q head
+    pl = predict(model, test_set, te_rows); model.act_cfg = cfg
+    learned = {"exact_accuracy": puzzle_metrics(test_set, te_rows, **pl)["exact_accuracy"], "mean_steps": float(pl["steps"].mean())}
     if SCALE["dataset"] != "sudoku": return {"train_check": {k: tr[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")} | {"n": len(rows)},
-                                             "test_check": {k: te[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")}, "exact_by_depth": {}}
+                                             "test_check": {k: te[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")}, "exact_by_depth": {},
+                                             "learned_halting": learned}
     depth = np.array([deduction_depth(x) for x in test_set.inputs])
     solved = ((p["preds"] == test_set.labels) | (test_set.labels == 0)).all(1)
     by_depth = {str(int(d)) if np.isfinite(d) else "inf": {"n": int((depth == d).sum()), "exact": float(solved[depth == d].mean())}
                 for d in np.unique(depth)}
     return {"train_check": {k: tr[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")} | {"n": len(rows)},
-            "test_check": {k: te[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")}, "exact_by_depth": by_depth}
+            "test_check": {k: te[k] for k in ("exact_accuracy", "changed_accuracy", "cell_accuracy")}, "exact_by_depth": by_depth,
+            "learned_halting": learned}
 
 
 def run_in_study(study: str, name: str, seed: int, steps: int) -> dict:
@@ -177,10 +196,20 @@ def run_in_study(study: str, name: str, seed: int, steps: int) -> dict:
     return run_one(name, seed, steps)
 
 
+def committed_runs() -> list:
+    "The runs already in the study's figure JSON (of configurations still in the study): a fresh clone adds runs to them"
+    f = FIG.with_suffix(".json")
+    if not f.exists(): return []
+    s = json.loads(f.read_text())
+    return [r for r in s["runs"] if r["name"] in CONFIGS] if s.get("study") == STUDY else []
+
+
 def summarize() -> dict:
     import numpy as np
-    rows = [json.loads(p.read_text()) for p in sorted(OUT.glob("*/row.json"))]
-    if not rows: raise SystemExit(f"no finished runs under {OUT}")
+    rows = {(r["name"], r["seed"]): r for r in committed_runs()}
+    rows |= {(r["name"], r["seed"]): r for r in (json.loads(p.read_text()) for p in sorted(OUT.glob("*/row.json")))}
+    rows = [rows[k] for k in sorted(rows)]
+    if not rows: raise SystemExit(f"no finished runs under {OUT} or in {FIG.with_suffix('.json')}")
     by = {}
     for r in rows: by.setdefault(r["name"], []).append(r)
     stat = lambda xs: {"mean": float(np.mean(xs)), "min": float(np.min(xs)), "max": float(np.max(xs)),
@@ -197,6 +226,8 @@ def summarize() -> dict:
                                "wall_s": stat([r["wall_s"] for r in rs]), "steps_trained": rs[0]["steps"],
                                "train_flops": rs[0]["steps"] * rs[0]["flops_per_step"],
                                "train_exact": checks(rs, "train_check", "exact_accuracy"),
+                               "learned_exact": checks(rs, "learned_halting", "exact_accuracy"),    # halting by the Q head
+                               "learned_steps": checks(rs, "learned_halting", "mean_steps"),
                                "exact_by_depth": {d: stat([r["exact_by_depth"][d]["exact"] for r in rs]) | {"n": rs[0]["exact_by_depth"][d]["n"]}
                                                   for d in rs[0].get("exact_by_depth", {})}} for n, rs in by.items()},
                "runs": rows}

@@ -108,8 +108,7 @@ class PuzzleTask(CarriedSlots, Task):
         self.model = make_puzzle_model(self.cfg)                      # flat, or coarse to fine (c2f_levels > 1)
         self.ema_exclude = tuple(self.model.puzzle_emb_parameters())
         self.halting = make_halting(self.model)                       # BCE or DQN: one interface
-        a = self.cfg.effective_act                                    # the engine logs step x this as `flops`
-        self.flops_per_step = step_flops(self.cfg, self.batch_size, lookahead=a.halting == "dqn" or a.q_continue)
+        self.flops_per_step = step_flops(self.cfg, self.batch_size)  # the engine logs step x this as `flops` (DQN's look-ahead too)
         return self.model
 
     def config(self):

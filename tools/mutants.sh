@@ -116,7 +116,8 @@ hf-rope-tables|reasoning_nb/hf.py|with torch.no_grad(): module.cos.copy_(cos); m
 gpu-check-steering|bench/gpu_check.py|    if "steering" not in skip: run_item(results, "steering", steering_overhead, a, dev)|    pass|tests/test_gpu_check.py -k every_section
 flops-attn-scores|reasoning_nb/models/puzzle.py|2 * T * 4 * D * D + 4 * T * T * D|2 * T * 4 * D * D + 2 * T * T * D|tests/test_train_puzzles.py -k flops
 flops-backward|reasoning_nb/models/puzzle.py|bwd = r.net_calls * net + head, 2 * (r.grad_calls * net + head)|bwd = r.net_calls * net + head, 2 * (r.net_calls * net + head)|tests/test_train_puzzles.py -k flops
-flops-lookahead|reasoning_nb/train_puzzles.py|lookahead=a.halting == "dqn" or a.q_continue)|lookahead=False)|tests/test_train_puzzles.py -k flops
+flops-lookahead|reasoning_nb/models/puzzle.py|lookahead = cfg.effective_act.halting == "dqn" or cfg.effective_act.q_continue|lookahead = False|tests/test_train_puzzles.py -k flops
+research-drop-committed|bench/trm_cpu_research.py|rows = {(r["name"], r["seed"]): r for r in committed_runs()}|rows = {}|tests/test_bench_research.py
 summary-detached|reasoning_nb/models/act.py|"summary": s.detach(),|"summary": s,|tests/test_compile_puzzle.py -k loss_inputs
 puzzle-full-carry|reasoning_nb/models/puzzle.py|return Carry(y=y.contiguous(), z=z.contiguous(), steps=c.steps, halted=c.halted, data=c.data)|return c|tests/test_compile_puzzle.py -k compiles_once
 grid-verify-sudoku|reasoning_nb/puzzles/grid_text.py|return verdict_of(sudoku_solution_error(np.asarray(question).ravel(), answer.grid.ravel()), "Sudoku")|return Verdict(True)|tests/test_hybrid.py -k wrong_sudoku

@@ -158,8 +158,10 @@ def net_flops(c: ReasonerNetConfig) -> float:
     return float(c.n_layers * (mlp + mix))
 
 # %% ../../nbs/16_puzzle_model.ipynb #dd7cd50b
-def step_flops(cfg: PuzzleModelConfig, batch_size: int, *, lookahead: bool = False) -> float:
+def step_flops(cfg: PuzzleModelConfig, batch_size: int, *, lookahead: bool = None) -> float:
     "Training matmul FLOPs of one optimizer step: every slot of `batch_size` takes one supervision step (forward + backward)"
+    if lookahead is None:                                                         # the halting's own: DQN and q_continue look ahead
+        lookahead = cfg.effective_act.halting == "dqn" or cfg.effective_act.q_continue
     if cfg.c2f_levels > 1:                                                        # the coarse-to-fine model counts its levels (16f)
         from reasoning_nb.models.coarse_fine import c2f_step_flops
         return c2f_step_flops(cfg, batch_size, lookahead=lookahead)
