@@ -70,10 +70,13 @@ STUDIES = {
             # not shrink with the width, so a narrower separate_H cannot match the parameters)
             "separate_H_eqparams": dict(mode="trm", arch="mlp", d_model=64, n_layers=1, H_cycles=2, L_cycles=5, separate_H=True),
             # halting (trm_mlp is BCE with the MLP Q head): DQN halting (its look-ahead makes a step 1.33x dearer, so fewer
-            # steps), DQN with the intrinsic bonuses (count, RND, dynamics at 0.1 each), and the associative memory bank
+            # steps), DQN with the intrinsic bonuses (count, RND, dynamics at 0.1 each), the GRU Q head (its recurrent matmuls are
+            # not in the count: under 0.1 % of a step), and the associative memory bank
             "dqn_mlp":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn"),
             "dqn_mlp_intrinsic": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn",
                                       novelty_weight=0.1, rnd_weight=0.1, dynamics_weight=0.1),
+            "bce_gru":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, q_head="gru"),
+            "dqn_gru":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, q_head="gru", halting="dqn"),
             "trm_mlp_memory": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, use_memory=True),
         },
         questions={"needs iteration": ("trm_mlp", "transformer"), "MLP-t vs attention": ("trm_mlp", "trm_attention"),
@@ -81,6 +84,8 @@ STUDIES = {
                    "shared vs separate H (equal width)": ("trm_mlp", "separate_H"),
                    "shared vs separate H (equal parameters)": ("trm_mlp", "separate_H_eqparams"),
                    "BCE vs DQN halting (MLP Q head)": ("trm_mlp", "dqn_mlp"),
+                   "BCE vs DQN halting (GRU Q head)": ("bce_gru", "dqn_gru"),
+                   "Q head (BCE): MLP vs GRU": ("trm_mlp", "bce_gru"),
                    "intrinsic bonus (DQN)": ("dqn_mlp", "dqn_mlp_intrinsic"),
                    "memory on/off": ("trm_mlp", "trm_mlp_memory"),
                    "tiny-deep vs wide-shallow": ("trm_mlp", "wide_shallow"),
