@@ -163,6 +163,8 @@ def run_one(name: str, seed: int, steps: int) -> dict:
     extra = final_checks(res.pop("model"), train_set, test_set) if STUDY != "short" else {}
     row = {**extra, "name": name, "seed": seed, "steps": steps, "wall_s": time.time() - t0, "n_params": res["n_params"],
            "flops_per_step": res["flops_per_step"], "final": res["final"],   # the trainer's count (models.puzzle.step_flops)
+           # training rows loaded (a slot loads a new puzzle when it halts): early halting sees more puzzles per FLOP
+           "puzzles_loaded": float(sum(r["puzzles_loaded"] for r in res["train_curve"])),
            "eval_curve": [{k: e[k] for k in ("step", "time", "flops", "exact_accuracy", "changed_accuracy", "cell_accuracy")}
                           for e in res["eval_curve"]]}
     (out / "row.json").write_text(json.dumps(row, indent=1))
@@ -235,6 +237,7 @@ def summarize() -> dict:
                                "peak_exact": stat([max(e["exact_accuracy"] for e in r["eval_curve"]) for r in rs]),
                                "learned_exact": checks(rs, "learned_halting", "exact_accuracy"),    # halting by the Q head
                                "learned_steps": checks(rs, "learned_halting", "mean_steps"),
+                               "puzzles_loaded": stat([r["puzzles_loaded"] for r in rs]) if all("puzzles_loaded" in r for r in rs) else None,
                                "exact_by_depth": {d: stat([r["exact_by_depth"][d]["exact"] for r in rs]) | {"n": rs[0]["exact_by_depth"][d]["n"]}
                                                   for d in rs[0].get("exact_by_depth", {})}} for n, rs in by.items()},
                "runs": rows}
