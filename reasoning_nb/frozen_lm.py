@@ -51,7 +51,7 @@ def convert_gguf(gguf) -> Path:
     if not gguf.is_file(): raise FileNotFoundError(f"GGUF file {gguf} does not exist")
     out = lm_cache() / f"{gguf.stem}-plain"
     if (out / "config.json").exists(): return out
-    q = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    q = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, use_kernels=False)
     cfg = q.config; cfg.__dict__.pop("quantization_config", None)
     plain = AutoModelForCausalLM.from_config(cfg); plain.load_state_dict(q.state_dict())
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
@@ -118,7 +118,10 @@ def load_lm(name: str = "smollm2", device="cpu", dtype="float32", device_map: Op
     dtype = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, device)
     src = lm_source(name, what)
     tok = AutoTokenizer.from_pretrained(src)
-    model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, **({"device_map": device_map} if device_map else {}))
+    # use_kernels=False: transformers >= 5.2x swaps in `kernels`-hub layers by default when that package is installed
+    # (a hub fetch at run time, other numerics, and no support for device_map="meta"); the frozen LM stays plain PyTorch
+    model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype, use_kernels=False,
+                                                 **({"device_map": device_map} if device_map else {}))
     model = (model if device_map else model.to(device)).eval().requires_grad_(False)
     if checkpointing: checkpoint_layers(model)
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token

@@ -118,6 +118,7 @@ flops-attn-scores|reasoning_nb/models/puzzle.py|2 * T * 4 * D * D + 4 * T * T * 
 flops-backward|reasoning_nb/models/puzzle.py|bwd = r.net_calls * net + head, 2 * (r.grad_calls * net + head)|bwd = r.net_calls * net + head, 2 * (r.net_calls * net + head)|tests/test_train_puzzles.py -k flops
 flops-lookahead|reasoning_nb/models/puzzle.py|lookahead = cfg.effective_act.halting == "dqn" or cfg.effective_act.q_continue|lookahead = False|tests/test_train_puzzles.py -k flops
 research-drop-committed|bench/trm_cpu_research.py|rows = {(r["name"], r["seed"]): r for r in committed_runs()}|rows = {}|tests/test_bench_research.py
+lm-hub-kernels|reasoning_nb/frozen_lm.py|dtype=dtype, use_kernels=False,|dtype=dtype,|tests/test_frozen_lm.py -k device_map
 summary-detached|reasoning_nb/models/act.py|"summary": s.detach(),|"summary": s,|tests/test_compile_puzzle.py -k loss_inputs
 puzzle-full-carry|reasoning_nb/models/puzzle.py|return Carry(y=y.contiguous(), z=z.contiguous(), steps=c.steps, halted=c.halted, data=c.data)|return c|tests/test_compile_puzzle.py -k compiles_once
 grid-verify-sudoku|reasoning_nb/puzzles/grid_text.py|return verdict_of(sudoku_solution_error(np.asarray(question).ravel(), answer.grid.ravel()), "Sudoku")|return Verdict(True)|tests/test_hybrid.py -k wrong_sudoku
