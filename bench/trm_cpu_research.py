@@ -71,12 +71,16 @@ STUDIES = {
             "separate_H_eqparams": dict(mode="trm", arch="mlp", d_model=64, n_layers=1, H_cycles=2, L_cycles=5, separate_H=True),
             # halting (trm_mlp is BCE with the MLP Q head): DQN halting (its look-ahead makes a step 1.33x dearer, so fewer
             # steps), DQN with the intrinsic bonuses (count, RND, dynamics at 0.1 each), the GRU Q head (its recurrent matmuls are
-            # not in the count: under 0.1 % of a step), and the associative memory bank
+            # not in the count: under 0.1 % of a step), the attention Q head (one learned query over the positions), and the
+            # associative memory bank
             "dqn_mlp":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn"),
             "dqn_mlp_intrinsic": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn",
                                       novelty_weight=0.1, rnd_weight=0.1, dynamics_weight=0.1),
             "bce_gru":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, q_head="gru"),
             "dqn_gru":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, q_head="gru", halting="dqn"),
+            "bce_attention_q": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, q_head="attention"),
+            "dqn_attention_q": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, q_head="attention",
+                                    halting="dqn"),
             "trm_mlp_memory": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, use_memory=True),
         },
         questions={"needs iteration": ("trm_mlp", "transformer"), "MLP-t vs attention": ("trm_mlp", "trm_attention"),
@@ -85,7 +89,9 @@ STUDIES = {
                    "shared vs separate H (equal parameters)": ("trm_mlp", "separate_H_eqparams"),
                    "BCE vs DQN halting (MLP Q head)": ("trm_mlp", "dqn_mlp"),
                    "BCE vs DQN halting (GRU Q head)": ("bce_gru", "dqn_gru"),
-                   "Q head (BCE): MLP vs GRU": ("trm_mlp", "bce_gru"),
+                   "BCE vs DQN halting (attention Q head)": ("bce_attention_q", "dqn_attention_q"),
+                   "Q head (BCE): MLP vs GRU vs attention": ("trm_mlp", "bce_gru", "bce_attention_q"),
+                   "Q head (DQN): MLP vs GRU vs attention": ("dqn_mlp", "dqn_gru", "dqn_attention_q"),
                    "intrinsic bonus (DQN)": ("dqn_mlp", "dqn_mlp_intrinsic"),
                    "memory on/off": ("trm_mlp", "trm_mlp_memory"),
                    "tiny-deep vs wide-shallow": ("trm_mlp", "wide_shallow"),
