@@ -95,7 +95,7 @@ STUDIES = {
                    "intrinsic bonus (DQN)": ("dqn_mlp", "dqn_mlp_intrinsic"),
                    "memory on/off": ("trm_mlp", "trm_mlp_memory"),
                    "tiny-deep vs wide-shallow": ("trm_mlp", "wide_shallow"),
-                   "data efficiency (1,000 training puzzles vs fewer)": ("trm_mlp", "trm_mlp_n3000", "trm_mlp_n300", "trm_mlp_n100")}),
+                   "data efficiency (1,000 training puzzles vs 100 / 300 / 3,000)": ("trm_mlp", "trm_mlp_n3000", "trm_mlp_n300", "trm_mlp_n100")}),
     # the probes that chose the regime (one seed each): 16 blanks did not need iteration; 9x9 mazes did not converge
     "converge16": dict(
         scale=dict(dataset="sudoku", max_blanks=16, min_rating=0, n_train=1000, n_test=256, n_aug=7),
