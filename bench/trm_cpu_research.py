@@ -69,10 +69,10 @@ STUDIES = {
             # passes per step, as trm_mlp's 2 x (2 + 1) calls of 2 layers); 224,258 parameters each (MLP-t's token mixer does
             # not shrink with the width, so a narrower separate_H cannot match the parameters)
             "separate_H_eqparams": dict(mode="trm", arch="mlp", d_model=64, n_layers=1, H_cycles=2, L_cycles=5, separate_H=True),
-            # halting (trm_mlp is BCE with the MLP Q head): DQN halting (its look-ahead makes a step 1.33x dearer, so fewer
+            # halting (trm_mlp is BCE with the MLP Q head): DQN halting (its look-ahead makes a step 1.5x dearer, so fewer
             # steps), DQN with the intrinsic bonuses (count, RND, dynamics at 0.1 each), the GRU Q head (its recurrent matmuls are
-            # not in the count: under 0.1 % of a step), the attention Q head (one learned query over the positions), and the
-            # associative memory bank
+            # not in the count: under 0.1 % of a step), the attention Q head (one learned query over the positions; its two
+            # 64 x 64 projections are not in the count either: about 1 % of a step by their shapes), and the memory bank
             "dqn_mlp":        dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn"),
             "dqn_mlp_intrinsic": dict(mode="trm", arch="mlp", d_model=64, n_layers=2, H_cycles=2, L_cycles=2, halting="dqn",
                                       novelty_weight=0.1, rnd_weight=0.1, dynamics_weight=0.1),
